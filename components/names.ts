@@ -1,0 +1,17 @@
+/**
+ * Names shared by the stack, the detection query and the playbook. The KQL files and the
+ * workflow definition spell them out literally (they must stay readable on their own), so
+ * tests compare those files against these constants.
+ */
+
+/** Watchlist alias the detection query reads to know which roles are enforced. */
+export const privilegedRolesWatchlistAlias = "PimGuardPrivilegedRoles";
+
+/** Watchlist alias the detection query reads to mark break-glass accounts as exempt. */
+export const exemptPrincipalsWatchlistAlias = "PimGuardExemptPrincipals";
+
+/** The detection query, relative to the `kql/` folder. */
+export const detectionQueryFile = "role-assigned-outside-pim.kql";
+
+/** The Logic App definition, relative to the `playbook/` folder. */
+export const playbookDefinitionFile = "workflow.json";
