@@ -1,0 +1,28 @@
+/** Azure built-in role definition ids (the same in every subscription). */
+export const azureRoleIds = {
+    /** Comment on, update and close incidents: what the playbook does in Sentinel. */
+    sentinelResponder: "3e150937-b8fe-4cfb-8069-0eaf05ecd056",
+    /** Lets Sentinel's own service principal run playbooks in a resource group. */
+    sentinelAutomationContributor: "f4c81013-99ee-4d62-a7ee-b3f1f648599a",
+    /** Read secret values, nothing else: the playbook's access to the notification webhook. */
+    keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+} as const;
+
+/** Application ids of Microsoft's first-party service principals (the same in every tenant). */
+export const microsoftAppIds = {
+    graph: "00000003-0000-0000-c000-000000000000",
+    /** "Azure Security Insights": the principal Sentinel runs playbooks as. */
+    azureSecurityInsights: "98785600-1bb7-4fb9-b9fa-19afe2c8a360",
+} as const;
+
+/** The Microsoft Graph application permissions the playbook needs, and nothing more. */
+export const playbookGraphAppRoles = ["RoleManagement.ReadWrite.Directory", "User.RevokeSessions.All"] as const;
+
+/** The full ARM id of a built-in role definition in a subscription. */
+export function roleDefinitionId(subscriptionId: string, roleId: string): string {
+    return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
+}
+
+export function resourceGroupId(subscriptionId: string, resourceGroupName: string): string {
+    return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
+}

@@ -1,0 +1,425 @@
+import { DirectoryRole, findRoleByName, findRoleByTemplateId, knownRoleNames, privilegedBuiltInRoles } from "./roles";
+
+/** `remediate` removes assignments; `reportOnly` only says on the incident what it would remove. */
+export type Mode = "remediate" | "reportOnly";
+export const modes: readonly Mode[] = ["remediate", "reportOnly"];
+
+/** A principal that may hold roles outside PIM (a break-glass account): alerted on, never touched. */
+export interface ExemptPrincipal {
+    /** Entra object id of the user, service principal or group. */
+    id: string;
+    /** Why it is exempt; shown on the watchlist and on every incident about it. */
+    reason: string;
+}
+
+/** Sentinel accepts rule frequencies from 5 minutes to 14 days. */
+export const minRuleFrequencyMinutes = 5;
+export const maxRuleFrequencyMinutes = 14 * 24 * 60;
+export const defaultRuleFrequencyMinutes = 5;
+
+/** The behaviour settings every PimGuard shares, after validation. */
+export interface GuardPolicy {
+    privilegedRoles: DirectoryRole[];
+    exemptPrincipals: ExemptPrincipal[];
+    mode: Mode;
+    revokeSessions: boolean;
+    closeIncidents: boolean;
+    ruleFrequencyMinutes: number;
+}
+
+/** Everything the stack's config says, validated and typed. */
+export interface StackSettings extends GuardPolicy {
+    workspaceName: string;
+    workspaceResourceGroup: string;
+    resourceGroupName?: string;
+    /** Plain text here; the stack program wraps it with `pulumi.secret` before use. */
+    notificationWebhookUrl?: string;
+    streamAuditLogs: boolean;
+    tags: Record<string, string>;
+}
+
+/**
+ * Thrown for bad configuration: one line per problem, each naming the key, the value and what
+ * is allowed. Raised before any resource is declared, so a bad value changes nothing.
+ */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`pimguard configuration is invalid:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const namespace = "pimguard";
+
+/** Every key the stack reads; anything else under `pimguard:` is a typo and is refused. */
+export const configKeys = [
+    "workspaceName",
+    "workspaceResourceGroup",
+    "resourceGroupName",
+    "privilegedRoles",
+    "exemptPrincipals",
+    "mode",
+    "revokeSessions",
+    "closeIncidents",
+    "ruleFrequencyMinutes",
+    "notificationWebhookUrl",
+    "streamAuditLogs",
+    "tags",
+] as const;
+type ConfigKey = (typeof configKeys)[number];
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `value` is a GUID in the 8-4-4-4-12 form Entra uses for object and template ids. */
+export function isGuid(value: string): boolean {
+    return guidPattern.test(value);
+}
+
+/**
+ * Reads the stack's config, given as Pulumi holds it: full keys (`pimguard:mode`) to raw
+ * strings, objects and arrays as JSON text. Returns typed settings or throws one ConfigError
+ * listing every problem.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSettings {
+    const problems: string[] = [];
+    const reader = new ConfigReader(raw, problems);
+
+    for (const key of Object.keys(raw)) {
+        const [prefix, name] = splitKey(key);
+        if (prefix === namespace && !(configKeys as readonly string[]).includes(name)) {
+            problems.push(`${key} is not a pimguard setting; known keys: ${configKeys.map((k) => `${namespace}:${k}`).join(", ")}`);
+        }
+    }
+
+    const settings: StackSettings = {
+        workspaceName: reader.requiredString("workspaceName", azureNameRule.workspace),
+        workspaceResourceGroup: reader.requiredString("workspaceResourceGroup", azureNameRule.resourceGroup),
+        resourceGroupName: reader.optionalString("resourceGroupName", azureNameRule.resourceGroup),
+        privilegedRoles: resolvePrivilegedRoles(reader.optionalStringArray("privilegedRoles"), keyName("privilegedRoles"), problems),
+        exemptPrincipals: checkExemptPrincipals(reader.optionalJson("exemptPrincipals") ?? [], keyName("exemptPrincipals"), problems),
+        mode: checkMode(reader.optionalString("mode") ?? "remediate", keyName("mode"), problems),
+        revokeSessions: reader.boolean("revokeSessions", true),
+        closeIncidents: reader.boolean("closeIncidents", true),
+        ruleFrequencyMinutes: reader.ruleFrequency(),
+        notificationWebhookUrl: reader.webhookUrl(),
+        streamAuditLogs: reader.boolean("streamAuditLogs", false),
+        tags: reader.tags(),
+    };
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return settings;
+}
+
+/** The policy as a program importing PimGuard gives it: every field optional. */
+export interface GuardPolicyArgs {
+    privilegedRoles?: (string | DirectoryRole)[];
+    exemptPrincipals?: ExemptPrincipal[];
+    mode?: Mode;
+    revokeSessions?: boolean;
+    closeIncidents?: boolean;
+    ruleFrequencyMinutes?: number;
+}
+
+/**
+ * Applies defaults to a policy given in code and checks it with the same rules as stack config.
+ * Throws a ConfigError naming the argument (e.g. `PimGuardArgs.mode`).
+ */
+export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): GuardPolicy {
+    const problems: string[] = [];
+    const given = args.privilegedRoles;
+    const roles = resolvePrivilegedRoles(
+        given?.map((role) => (typeof role === "string" ? role : role.templateId)),
+        `${argPrefix}.privilegedRoles`,
+        problems,
+    );
+    const policy: GuardPolicy = {
+        // A caller may name its custom roles; keep those names.
+        privilegedRoles: roles.map((role) => given?.find((entry): entry is DirectoryRole => sameCustomRole(entry, role)) ?? role),
+        exemptPrincipals: checkExemptPrincipals(args.exemptPrincipals ?? [], `${argPrefix}.exemptPrincipals`, problems),
+        mode: checkMode(args.mode ?? "remediate", `${argPrefix}.mode`, problems),
+        revokeSessions: checkBoolean(args.revokeSessions ?? true, `${argPrefix}.revokeSessions`, problems),
+        closeIncidents: checkBoolean(args.closeIncidents ?? true, `${argPrefix}.closeIncidents`, problems),
+        ruleFrequencyMinutes: checkRuleFrequency(args.ruleFrequencyMinutes ?? defaultRuleFrequencyMinutes, `${argPrefix}.ruleFrequencyMinutes`, problems),
+    };
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return policy;
+}
+
+function sameCustomRole(entry: string | DirectoryRole, role: DirectoryRole): boolean {
+    return typeof entry !== "string" && entry.templateId.toLowerCase() === role.templateId && findRoleByTemplateId(role.templateId) === undefined;
+}
+
+function checkBoolean(value: unknown, key: string, problems: string[]): boolean {
+    if (typeof value !== "boolean") {
+        problems.push(`${key} is ${show(value)}; allowed: true or false`);
+        return false;
+    }
+    return value;
+}
+
+/**
+ * Turns role names or template ids into roles. Unknown names, malformed GUIDs, duplicates and
+ * an empty list are problems: an empty list would deploy a guard that enforces nothing.
+ */
+export function resolvePrivilegedRoles(entries: string[] | undefined, key: string, problems: string[]): DirectoryRole[] {
+    if (entries === undefined) {
+        return [...privilegedBuiltInRoles];
+    }
+    if (entries.length === 0) {
+        problems.push(`${key} is []; allowed: at least one role name or template id (omit the key for Microsoft's PRIVILEGED roles)`);
+    }
+    const roles: DirectoryRole[] = [];
+    const seen = new Map<string, string>();
+    for (const entry of entries) {
+        const role = resolveRole(entry, key, problems);
+        if (role === undefined) {
+            continue;
+        }
+        const earlier = seen.get(role.templateId);
+        if (earlier !== undefined) {
+            problems.push(`${key} lists ${show(entry)} twice (already listed as ${show(earlier)}); each role once`);
+            continue;
+        }
+        seen.set(role.templateId, entry);
+        roles.push(role);
+    }
+    return roles;
+}
+
+function resolveRole(entry: unknown, key: string, problems: string[]): DirectoryRole | undefined {
+    if (typeof entry !== "string" || entry.trim() === "") {
+        problems.push(`${key} has entry ${show(entry)}; allowed: a built-in role name or a role template id (GUID)`);
+        return undefined;
+    }
+    const text = entry.trim();
+    if (isGuid(text)) {
+        const templateId = text.toLowerCase();
+        // Custom roles are allowed by id; their name is unknown until Entra is asked.
+        return findRoleByTemplateId(templateId) ?? { templateId, name: `Custom role ${templateId}` };
+    }
+    if (/^[0-9a-f-]{20,}$/i.test(text)) {
+        problems.push(`${key} has ${show(entry)}, which is not a well-formed GUID; allowed: 8-4-4-4-12 hexadecimal digits`);
+        return undefined;
+    }
+    const role = findRoleByName(text);
+    if (role === undefined) {
+        problems.push(`${key} has unknown role name ${show(entry)}; allowed: a role template id (GUID) or one of: ${knownRoleNames().join(", ")}`);
+    }
+    return role;
+}
+
+/** Exemptions need a well-formed object id and a reason; each principal once. */
+export function checkExemptPrincipals(value: unknown, key: string, problems: string[]): ExemptPrincipal[] {
+    if (!Array.isArray(value)) {
+        problems.push(`${key} is ${show(value)}; allowed: a list of { id, reason } objects`);
+        return [];
+    }
+    const exemptions: ExemptPrincipal[] = [];
+    const seen = new Set<string>();
+    value.forEach((entry: unknown, index: number) => {
+        const where = `${key}[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push(`${where} is ${show(entry)}; allowed: an object { id, reason }`);
+            return;
+        }
+        const { id, reason, ...rest } = entry as Record<string, unknown>;
+        const extra = Object.keys(rest);
+        if (extra.length > 0) {
+            problems.push(`${where} has unknown field(s) ${extra.join(", ")}; allowed: id, reason`);
+        }
+        if (typeof id !== "string" || !isGuid(id.trim())) {
+            problems.push(`${where}.id is ${show(id)}; allowed: the principal's Entra object id (GUID)`);
+            return;
+        }
+        if (typeof reason !== "string" || reason.trim() === "" || /[\r\n]/.test(reason)) {
+            problems.push(`${where}.reason is ${show(reason)}; allowed: a non-empty one-line reason (it is shown on every incident about ${id})`);
+            return;
+        }
+        const normalisedId = id.trim().toLowerCase();
+        if (seen.has(normalisedId)) {
+            problems.push(`${where}.id ${show(id)} is exempted twice; list each principal once`);
+            return;
+        }
+        seen.add(normalisedId);
+        exemptions.push({ id: normalisedId, reason: reason.trim() });
+    });
+    return exemptions;
+}
+
+export function checkMode(value: unknown, key: string, problems: string[]): Mode {
+    if (typeof value === "string" && (modes as readonly string[]).includes(value)) {
+        return value as Mode;
+    }
+    problems.push(`${key} is ${show(value)}; allowed: ${modes.map((mode) => `"${mode}"`).join(" or ")}`);
+    return "reportOnly";
+}
+
+export function checkRuleFrequency(value: unknown, key: string, problems: string[]): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < minRuleFrequencyMinutes || value > maxRuleFrequencyMinutes) {
+        problems.push(
+            `${key} is ${show(value)}; allowed: a whole number of minutes from ${minRuleFrequencyMinutes} to ${maxRuleFrequencyMinutes} (Sentinel's 5 minutes to 14 days)`,
+        );
+        return defaultRuleFrequencyMinutes;
+    }
+    return value;
+}
+
+interface NameRule {
+    pattern: RegExp;
+    allowed: string;
+}
+
+// Azure's naming rules, so a typo fails in preview instead of half-way through `pulumi up`.
+const azureNameRule = {
+    workspace: {
+        pattern: /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/,
+        allowed: "4 to 63 letters, digits or hyphens, starting and ending with a letter or digit",
+    },
+    resourceGroup: {
+        pattern: /^[-\w.()]{0,89}[-\w()]$/,
+        allowed: "1 to 90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period",
+    },
+} satisfies Record<string, NameRule>;
+
+/** Reads one key at a time, recording problems instead of stopping at the first. */
+class ConfigReader {
+    constructor(
+        private readonly raw: Readonly<Record<string, string>>,
+        private readonly problems: string[],
+    ) {}
+
+    private value(key: ConfigKey): string | undefined {
+        return this.raw[keyName(key)];
+    }
+
+    requiredString(key: ConfigKey, rule: NameRule): string {
+        const value = this.value(key);
+        if (value === undefined || value.trim() === "") {
+            this.problems.push(`${keyName(key)} is missing; it is required (${rule.allowed}): pulumi config set ${keyName(key)} <value>`);
+            return "";
+        }
+        return this.checkName(key, value, rule);
+    }
+
+    optionalString(key: ConfigKey, rule?: NameRule): string | undefined {
+        const value = this.value(key);
+        if (value === undefined) {
+            return undefined;
+        }
+        return rule ? this.checkName(key, value, rule) : value;
+    }
+
+    private checkName(key: ConfigKey, value: string, rule: NameRule): string {
+        if (!rule.pattern.test(value)) {
+            this.problems.push(`${keyName(key)} is ${show(value)}; allowed: ${rule.allowed}`);
+        }
+        return value;
+    }
+
+    optionalJson(key: ConfigKey): unknown {
+        const value = this.value(key);
+        if (value === undefined) {
+            return undefined;
+        }
+        try {
+            return JSON.parse(value);
+        } catch {
+            this.problems.push(`${keyName(key)} is ${show(value)}, which is not valid YAML/JSON structured config`);
+            return undefined;
+        }
+    }
+
+    optionalStringArray(key: ConfigKey): string[] | undefined {
+        const value = this.optionalJson(key);
+        if (value === undefined) {
+            return undefined;
+        }
+        if (!Array.isArray(value)) {
+            this.problems.push(`${keyName(key)} is ${show(value)}; allowed: a list of role names or template ids`);
+            return undefined;
+        }
+        return value as string[];
+    }
+
+    boolean(key: ConfigKey, fallback: boolean): boolean {
+        const value = this.value(key);
+        if (value === undefined) {
+            return fallback;
+        }
+        if (value === "true" || value === "false") {
+            return value === "true";
+        }
+        this.problems.push(`${keyName(key)} is ${show(value)}; allowed: true or false`);
+        return fallback;
+    }
+
+    ruleFrequency(): number {
+        const value = this.value("ruleFrequencyMinutes");
+        if (value === undefined) {
+            return defaultRuleFrequencyMinutes;
+        }
+        const minutes = /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+        return checkRuleFrequency(minutes, keyName("ruleFrequencyMinutes"), this.problems);
+    }
+
+    webhookUrl(): string | undefined {
+        const value = this.value("notificationWebhookUrl");
+        if (value === undefined || value === "") {
+            return undefined;
+        }
+        let url: URL | undefined;
+        try {
+            url = new URL(value);
+        } catch {
+            url = undefined;
+        }
+        // The value is a secret: the message must not repeat it.
+        if (url === undefined || url.protocol !== "https:") {
+            this.problems.push(`${keyName("notificationWebhookUrl")} is not an https:// URL (value not shown: it is a secret); allowed: an https:// webhook URL`);
+        }
+        return value;
+    }
+
+    tags(): Record<string, string> {
+        const value = this.optionalJson("tags");
+        if (value === undefined) {
+            return {};
+        }
+        const key = keyName("tags");
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            this.problems.push(`${key} is ${show(value)}; allowed: a map of tag names to string values`);
+            return {};
+        }
+        const entries = Object.entries(value as Record<string, unknown>);
+        if (entries.length > 50) {
+            this.problems.push(`${key} has ${entries.length} tags; allowed: at most 50 (Azure's limit per resource)`);
+        }
+        const tags: Record<string, string> = {};
+        for (const [name, tagValue] of entries) {
+            if (typeof tagValue !== "string" || tagValue.length > 256) {
+                this.problems.push(`${key}.${name} is ${show(tagValue)}; allowed: a string of at most 256 characters`);
+            } else if (name.length > 512 || /[<>%&\\?/]/.test(name)) {
+                this.problems.push(`${key} has tag name ${show(name)}; allowed: at most 512 characters, none of < > % & \\ ? /`);
+            } else {
+                tags[name] = tagValue;
+            }
+        }
+        return tags;
+    }
+}
+
+function keyName(key: ConfigKey): string {
+    return `${namespace}:${key}`;
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const colon = fullKey.indexOf(":");
+    return colon < 0 ? ["", fullKey] : [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+}
+
+function show(value: unknown): string {
+    return value === undefined ? "missing" : JSON.stringify(value);
+}

@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as logic from "@pulumi/azure-native/logic";
+import * as resources from "@pulumi/azure-native/resources";
+import { loadPlaybookDefinition, workflowParameters } from "../playbook/definition";
+import { Mode } from "./config";
+
+export interface RemediationPlaybookArgs {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    subscriptionId: pulumi.Input<string>;
+    /** The user-assigned identity the workflow and its Sentinel connection run as. */
+    identityResourceId: pulumi.Input<string>;
+    mode: Mode;
+    revokeSessions: boolean;
+    closeIncidents: boolean;
+    /** Object ids the playbook never removes, whatever the alert says. */
+    exemptPrincipalIds: string[];
+    keyVaultUri: pulumi.Input<string>;
+    /** Empty: no notification. */
+    notificationSecretName: string;
+    tags?: Record<string, string>;
+}
+
+/** The name the definition's `$connections` parameter uses for the Sentinel connector. */
+const sentinelConnectionKey = "azuresentinel";
+
+/**
+ * The Logic App that removes out-of-PIM assignments, and the Sentinel API connection its
+ * incident trigger and incident comments go through, both authenticated by the managed identity.
+ */
+export class RemediationPlaybook extends pulumi.ComponentResource {
+    public readonly workflow: logic.Workflow;
+    public readonly sentinelConnection: resources.Resource;
+    public readonly workflowId: pulumi.Output<string>;
+
+    constructor(name: string, args: RemediationPlaybookArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("pimguard:index:RemediationPlaybook", name, {}, opts);
+        const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectionKey}`;
+
+        this.sentinelConnection = this.declareSentinelConnection(name, args, managedApiId);
+        this.workflow = new logic.Workflow(
+            name,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                state: logic.WorkflowState.Enabled,
+                // A Consumption Logic App holds one user-assigned identity; azure-native takes a list.
+                identity: { type: logic.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityResourceId] },
+                definition: loadPlaybookDefinition(),
+                parameters: pulumi
+                    .all([this.sentinelConnection.id, this.sentinelConnection.name, managedApiId, args.identityResourceId, args.keyVaultUri])
+                    .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri]) =>
+                        workflowParameters({
+                            sentinelConnection: { connectionId, connectionName, managedApiId: apiId },
+                            identityResourceId,
+                            mode: args.mode,
+                            revokeSessions: args.revokeSessions,
+                            closeIncidents: args.closeIncidents,
+                            exemptPrincipalIds: args.exemptPrincipalIds,
+                            keyVaultUri,
+                            notificationSecretName: args.notificationSecretName,
+                        }),
+                    ),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.workflowId = this.workflow.id;
+
+        this.registerOutputs({ workflowId: this.workflowId, sentinelConnectionId: this.sentinelConnection.id });
+    }
+
+    /**
+     * `web.Connection` drops `parameterValueType`, without which the connector refuses managed
+     * identity (pulumi-azure-native#2069), so the connection goes through the generic resource.
+     */
+    private declareSentinelConnection(name: string, args: RemediationPlaybookArgs, managedApiId: pulumi.Input<string>): resources.Resource {
+        return new resources.Resource(
+            `${name}-sentinel-connection`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                resourceProviderNamespace: "Microsoft.Web",
+                parentResourcePath: "",
+                resourceType: "connections",
+                apiVersion: "2016-06-01",
+                kind: "V1",
+                location: args.location,
+                properties: {
+                    displayName: "pimguard: Microsoft Sentinel (managed identity)",
+                    api: { id: managedApiId },
+                    parameterValueType: "Alternative",
+                },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+    }
+}

@@ -1,0 +1,159 @@
+import { expect } from "chai";
+import { ConfigError, parseStackConfig } from "../components/config";
+import { privilegedBuiltInRoles } from "../components/roles";
+import { minimalConfig } from "./support/stackHarness";
+
+const globalAdministrator = "62e90394-69f5-4237-9190-012177145e10";
+const breakGlass = "3f2b8c1e-6d4a-4e0b-9b7c-2a5d8e1f0c34";
+
+function configWith(extra: Record<string, string>): Record<string, string> {
+    return { ...minimalConfig, ...extra };
+}
+
+/** The problems a config is refused for; fails the test if it is accepted. */
+function problemsOf(config: Record<string, string>): string[] {
+    try {
+        parseStackConfig(config);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).problems;
+    }
+    expect.fail("the config was accepted");
+}
+
+describe("stack configuration", () => {
+    describe("defaults", () => {
+        it("a workspace alone enforces Microsoft's PRIVILEGED roles in remediate mode with sessions revoked and incidents closed", () => {
+            const settings = parseStackConfig(minimalConfig);
+            expect(settings.privilegedRoles.map((role) => role.templateId)).to.include(globalAdministrator);
+            expect(settings.privilegedRoles).to.have.length(privilegedBuiltInRoles.length);
+            expect(settings).to.include({ mode: "remediate", revokeSessions: true, closeIncidents: true, ruleFrequencyMinutes: 5, streamAuditLogs: false });
+            expect(settings.exemptPrincipals).to.deep.equal([]);
+            expect(settings.resourceGroupName).to.equal(undefined);
+            expect(settings.notificationWebhookUrl).to.equal(undefined);
+        });
+
+        it("roles may be named or given by template id, in any case", () => {
+            const settings = parseStackConfig(configWith({ "pimguard:privilegedRoles": JSON.stringify(["global administrator", "E8611AB8-C189-46E8-94E1-60213AB1F814"]) }));
+            expect(settings.privilegedRoles).to.deep.equal([
+                { name: "Global Administrator", templateId: globalAdministrator },
+                { name: "Privileged Role Administrator", templateId: "e8611ab8-c189-46e8-94e1-60213ab1f814" },
+            ]);
+        });
+
+        it("a custom role is accepted by its id", () => {
+            const custom = "0b7c5d1e-2f3a-4b6c-9d8e-7f6a5b4c3d2e";
+            const settings = parseStackConfig(configWith({ "pimguard:privilegedRoles": JSON.stringify([custom]) }));
+            expect(settings.privilegedRoles[0].templateId).to.equal(custom);
+        });
+
+        it("exemptions keep their reason and a lower-case id", () => {
+            const settings = parseStackConfig(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass.toUpperCase(), reason: "Break-glass 1" }]) }));
+            expect(settings.exemptPrincipals).to.deep.equal([{ id: breakGlass, reason: "Break-glass 1" }]);
+        });
+    });
+
+    describe("each bad value stops the program with a message naming the key, the value and what is allowed", () => {
+        it("missing workspace keys", () => {
+            const problems = problemsOf({});
+            expect(problems).to.have.length(2);
+            expect(problems[0]).to.contain("pimguard:workspaceName is missing").and.to.contain("required");
+            expect(problems[1]).to.contain("pimguard:workspaceResourceGroup is missing");
+        });
+
+        it("a workspace name Azure would refuse", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:workspaceName": "my workspace!" }));
+            expect(problem).to.contain("pimguard:workspaceName").and.to.contain('"my workspace!"').and.to.contain("4 to 63 letters");
+        });
+
+        it("an unknown role name", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:privilegedRoles": JSON.stringify(["Global Admin"]) }));
+            expect(problem).to.contain("pimguard:privilegedRoles").and.to.contain('"Global Admin"').and.to.contain("Global Administrator");
+        });
+
+        it("a malformed role template id", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:privilegedRoles": JSON.stringify(["62e90394-69f5-4237-9190-012177145e1"]) }));
+            expect(problem).to.contain("pimguard:privilegedRoles").and.to.contain("62e90394-69f5-4237-9190-012177145e1").and.to.contain("GUID");
+        });
+
+        it("a role listed twice, once by name and once by id", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:privilegedRoles": JSON.stringify(["Global Administrator", globalAdministrator]) }));
+            expect(problem).to.contain("pimguard:privilegedRoles").and.to.contain(globalAdministrator).and.to.contain("twice");
+        });
+
+        it("an empty role list, which would enforce nothing", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:privilegedRoles": "[]" }));
+            expect(problem).to.contain("pimguard:privilegedRoles is []").and.to.contain("at least one");
+        });
+
+        it("an exemption without an id", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ reason: "break-glass" }]) }));
+            expect(problem).to.contain("pimguard:exemptPrincipals[0].id is missing").and.to.contain("object id");
+        });
+
+        it("an exemption with a malformed id", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: "breakglass@contoso.com", reason: "x" }]) }));
+            expect(problem).to.contain("pimguard:exemptPrincipals[0].id").and.to.contain("breakglass@contoso.com").and.to.contain("GUID");
+        });
+
+        it("an exemption without a reason", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass }]) }));
+            expect(problem).to.contain("pimguard:exemptPrincipals[0].reason is missing").and.to.contain("reason");
+        });
+
+        it("the same principal exempted twice", () => {
+            const entry = { id: breakGlass, reason: "break-glass" };
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([entry, entry]) }));
+            expect(problem).to.contain("pimguard:exemptPrincipals[1].id").and.to.contain("twice");
+        });
+
+        it("an exemption list that is not a list", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify({ id: breakGlass, reason: "x" }) }));
+            expect(problem).to.contain("pimguard:exemptPrincipals").and.to.contain("list of { id, reason }");
+        });
+
+        it("an unknown mode", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:mode": "remidiate" }));
+            expect(problem).to.equal('pimguard:mode is "remidiate"; allowed: "remediate" or "reportOnly"');
+        });
+
+        for (const frequency of ["4", "20161", "7.5", "five"]) {
+            it(`a rule frequency of ${frequency}, outside Sentinel's 5 minutes to 14 days`, () => {
+                const [problem] = problemsOf(configWith({ "pimguard:ruleFrequencyMinutes": frequency }));
+                expect(problem).to.contain("pimguard:ruleFrequencyMinutes").and.to.contain(frequency).and.to.contain("from 5 to 20160");
+            });
+        }
+
+        for (const key of ["revokeSessions", "closeIncidents", "streamAuditLogs"]) {
+            it(`a non-boolean ${key}`, () => {
+                const [problem] = problemsOf(configWith({ [`pimguard:${key}`]: "yes" }));
+                expect(problem).to.equal(`pimguard:${key} is "yes"; allowed: true or false`);
+            });
+        }
+
+        it("a webhook that is not https, without repeating the secret", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:notificationWebhookUrl": "http://hooks.example.com/token-123" }));
+            expect(problem).to.contain("pimguard:notificationWebhookUrl").and.to.contain("https://");
+            expect(problem).not.to.contain("token-123");
+        });
+
+        it("tags that are not a map of strings", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:tags": JSON.stringify({ owner: 42 }) }));
+            expect(problem).to.contain("pimguard:tags.owner is 42").and.to.contain("string");
+        });
+
+        it("a misspelt key, which would otherwise silently fall back to a default", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipal": "[]" }));
+            expect(problem).to.contain("pimguard:exemptPrincipal is not a pimguard setting").and.to.contain("pimguard:exemptPrincipals");
+        });
+
+        it("several bad values are reported together", () => {
+            const problems = problemsOf(configWith({ "pimguard:mode": "off", "pimguard:revokeSessions": "no" }));
+            expect(problems).to.have.length(2);
+        });
+
+        it("keys of other namespaces (providers) are left alone", () => {
+            expect(() => parseStackConfig(configWith({ "azure-native:location": "westeurope" }))).not.to.throw();
+        });
+    });
+});
