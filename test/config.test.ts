@@ -12,13 +12,14 @@ function configWith(extra: Record<string, string>): Record<string, string> {
 
 /** The problems a config is refused for; fails the test if it is accepted. */
 function problemsOf(config: Record<string, string>): string[] {
+    let refused: unknown;
     try {
         parseStackConfig(config);
     } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as ConfigError).problems;
+        refused = error;
     }
-    expect.fail("the config was accepted");
+    expect(refused, "the config was accepted").to.be.instanceOf(ConfigError);
+    return (refused as ConfigError).problems;
 }
 
 describe("stack configuration", () => {
