@@ -1,0 +1,35 @@
+/** The JSON the bench's child processes report back to bench/run.ts. */
+
+/** bench/evaluateProgram.ts: one program evaluated under Pulumi's mocks. */
+export interface EvaluationReport {
+    /** From process start until the program was about to be required: Node, ts-node, @pulumi/pulumi, mocks set. */
+    runtimeLoadedMs: number;
+    /** ... until `require(program)` returned: the program's modules loaded and its resources declared. */
+    programLoadedMs: number;
+    /** From process start until every resource registration (and invoke) had completed. */
+    registeredMs: number;
+    /** Resources and components the program declared (the root stack not counted). */
+    resources: number;
+    /** Files in Node's module cache per package (`(project)` = this repository's sources). */
+    loadedFiles: Record<string, number>;
+}
+
+/** bench/kqlTimings.ts: Kusto.Language in one fresh process. */
+export interface KqlTimingsReport {
+    coldLoadMs: number;
+    firstAnalysisMs: number;
+    /** Per query file: each warm analysis, in milliseconds. */
+    warmMs: Record<string, number[]>;
+    /** Per query file: diagnostics found (a shipped query should have none). */
+    diagnostics: Record<string, number>;
+}
+
+/** bench/mochaFileTimes.ts: where one mocha run spent its time. */
+export interface MochaFileTimes {
+    /** From process start until the run began: requires, spec files and their imports loaded. */
+    loadingMs: number;
+    /** Per spec file (relative to the working directory): its top-level suites' time, hooks included. */
+    fileMs: Record<string, number>;
+    passes: number;
+    failures: number;
+}

@@ -1,0 +1,425 @@
+/**
+ * `npm run bench`: how long pimguard takes before `pulumi preview` hands over to the engine, how
+ * much memory that takes, and how long an out-of-PIM assignment survives.
+ *
+ *   1. type-check of the stack program (tsc) against a generated baseline program;
+ *   2. evaluation of the stack program under Pulumi's mocks, against the same baseline;
+ *   3. Kusto.Language: cold load, first analysis, warm analysis of each kql/*.kql;
+ *   4. `npm test`;
+ *   5. modelled time to remediation (arithmetic).
+ *
+ * Every measured process is fresh. Project and baseline runs alternate, so load on the machine
+ * affects both alike; ratios are what compare across machines. The last line printed is one JSON
+ * object with the headline figures. `--quick` takes fewer runs (for trying the bench out).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { defaultRuleFrequencyMinutes } from "../components/config";
+import { lookBackMinutes } from "../components/detectionRule";
+import {
+    cleanUpMeasurements,
+    formatSummary,
+    lastJsonLine,
+    ProcessSample,
+    runNodeMeasured,
+    runProcess,
+    summarize,
+    Summary,
+    tail,
+} from "./measure";
+import {
+    findProgramImports,
+    generatedDir,
+    programEntryFiles,
+    projectRoot,
+    rootSdkImports,
+    writeBaselineProgram,
+    writeTypecheckConfig,
+} from "./programs";
+import { formatPath, pimguardPaths, seedPaths, totalMinutes } from "./remediationModel";
+import { EvaluationReport, KqlTimingsReport, MochaFileTimes } from "./reports";
+
+/** How many times each thing is measured (warm-up runs are extra and not counted). */
+interface RunCounts {
+    typecheck: number;
+    evaluation: number;
+    kqlProcesses: number;
+    kqlWarmAnalyses: number;
+    npmTest: number;
+}
+
+// Sized so the whole bench takes about three minutes on two cores.
+const fullRuns: RunCounts = { typecheck: 5, evaluation: 7, kqlProcesses: 3, kqlWarmAnalyses: 15, npmTest: 2 };
+const quickRuns: RunCounts = { typecheck: 1, evaluation: 2, kqlProcesses: 1, kqlWarmAnalyses: 5, npmTest: 1 };
+const warmUpRuns = 1;
+
+/** The issue's targets (on a 2-core machine). */
+const targets = { ratio: 1.3, evalMedianMs: 2000, evalPeakMB: 400, testSeconds: 30 };
+
+const tsNodeRegister = ["--require", "ts-node/register/transpile-only"];
+
+type Program = "program" | "baseline";
+
+/** A section's figures, or why it has none. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+interface PairedFigures {
+    program: Summary;
+    baseline: Summary;
+    ratio: number;
+}
+
+interface TypecheckFigures {
+    wallS: PairedFigures;
+    cpuS: PairedFigures;
+    peakMB: PairedFigures;
+}
+
+interface EvaluationFigures {
+    registeredMs: PairedFigures;
+    /** Median milliseconds of each phase, per program. */
+    phases: Record<Program, { runtime: number; program: number; registrations: number }>;
+    cpuMs: PairedFigures;
+    peakMB: PairedFigures;
+    resources: Record<Program, number>;
+    loadedFiles: Record<Program, Record<string, number>>;
+}
+
+interface KqlFigures {
+    coldLoadMs: Summary;
+    firstAnalysisMs: Summary;
+    warmMs: Record<string, Summary>;
+    diagnostics: Record<string, number>;
+}
+
+interface TestFigures {
+    wallS: Summary;
+    lastRun: MochaFileTimes;
+}
+
+async function main(): Promise<void> {
+    const runs = process.argv.includes("--quick") ? quickRuns : fullRuns;
+    const startedAt = Date.now();
+    printMachine();
+
+    const imports = findProgramImports();
+    const baselineFile = writeBaselineProgram(imports.sdkModules);
+    const programs: Record<Program, { entryFiles: string[]; tsconfig: string }> = {
+        program: { entryFiles: programEntryFiles, tsconfig: writeTypecheckConfig("program", programEntryFiles) },
+        baseline: { entryFiles: [baselineFile], tsconfig: writeTypecheckConfig("baseline", [baselineFile]) },
+    };
+    printPrograms(imports, baselineFile);
+
+    const typecheck = await section("1. Type-check (tsc --noEmit)", () => measureTypecheck(programs, runs.typecheck), printTypecheck);
+    const evaluation = await section(
+        "2. Evaluation under Pulumi mocks (process start to all resources registered)",
+        () => measureEvaluation(baselineFile, runs.evaluation),
+        printEvaluation,
+    );
+    const kql = await section("3. KQL compile (Kusto.Language)", () => measureKql(runs), printKql);
+    const tests = await section("4. npm test", () => measureTests(runs.npmTest), printTests);
+    printRemediationModel();
+
+    const headline = {
+        typecheckRatio: typecheck.ok ? round(typecheck.value.wallS.ratio, 2) : null,
+        typecheckMedianS: typecheck.ok ? round(typecheck.value.wallS.program.median, 2) : null,
+        evalRatio: evaluation.ok ? round(evaluation.value.registeredMs.ratio, 2) : null,
+        evalMedianMs: evaluation.ok ? Math.round(evaluation.value.registeredMs.program.median) : null,
+        evalPeakMB: evaluation.ok ? Math.round(evaluation.value.peakMB.program.max) : null,
+        kqlWarmMs: kql.ok ? round(Math.max(...Object.values(kql.value.warmMs).map((warm) => warm.median)), 1) : null,
+        testSeconds: tests.ok ? round(tests.value.wallS.median, 1) : null,
+    };
+    printTargets(headline);
+    console.log(`\nbench took ${((Date.now() - startedAt) / 1000).toFixed(0)} s; load average now ${loadAverage()}`);
+    cleanUpMeasurements();
+    console.log(JSON.stringify(headline));
+    const failed = [typecheck, evaluation, kql, tests].some((outcome) => !outcome.ok);
+    process.exitCode = failed ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+/** Runs one section; a failure is reported and the bench goes on with the next section. */
+async function section<T>(title: string, measure: () => Promise<T>, print: (figures: T) => void): Promise<Outcome<T>> {
+    console.log(`\n## ${title}`);
+    try {
+        const value = await measure();
+        print(value);
+        return { ok: true, value };
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.log(`FAILED: ${message}`);
+        return { ok: false, error: message };
+    }
+}
+
+async function measureTypecheck(programs: Record<Program, { tsconfig: string }>, runs: number): Promise<TypecheckFigures> {
+    const tsc = require.resolve("typescript/lib/tsc.js");
+    const samples = await alternate(runs, async (program) => {
+        const sample = await runNodeMeasured({ script: tsc, args: ["-p", programs[program].tsconfig], cwd: projectRoot });
+        if (sample.exitCode !== 0) {
+            throw new Error(`tsc -p ${path.relative(projectRoot, programs[program].tsconfig)} failed:\n${tail(sample.stdout + sample.stderr)}`);
+        }
+        return sample;
+    });
+    return {
+        wallS: paired(samples, (sample) => sample.wallMs / 1000),
+        cpuS: paired(samples, (sample) => required(sample.cpuMs, "CPU time") / 1000),
+        peakMB: paired(samples, (sample) => required(sample.peakMB, "peak memory")),
+    };
+}
+
+async function measureEvaluation(baselineFile: string, runs: number): Promise<EvaluationFigures> {
+    const programFile: Record<Program, string> = { program: path.join(projectRoot, "index.ts"), baseline: baselineFile };
+    const reports = new Map<ProcessSample, EvaluationReport>();
+    const samples = await alternate(runs, async (program) => {
+        const sample = await runNodeMeasured({
+            script: path.join(__dirname, "evaluateProgram.ts"),
+            args: [programFile[program]],
+            nodeOptions: tsNodeRegister,
+            cwd: projectRoot,
+        });
+        if (sample.exitCode !== 0) {
+            throw new Error(`evaluating ${path.relative(projectRoot, programFile[program])} failed:\n${tail(sample.stderr || sample.stdout)}`);
+        }
+        reports.set(sample, lastJsonLine<EvaluationReport>(sample, "bench/evaluateProgram.ts"));
+        return sample;
+    });
+    const report = (sample: ProcessSample) => reports.get(sample)!;
+    const lastReport = (program: Program) => report(samples[program][samples[program].length - 1]);
+    const medianOf = (program: Program, phase: (report: EvaluationReport) => number) =>
+        summarize(samples[program].map((sample) => phase(report(sample)))).median;
+    const phases = (program: Program) => ({
+        runtime: medianOf(program, (r) => r.runtimeLoadedMs),
+        program: medianOf(program, (r) => r.programLoadedMs - r.runtimeLoadedMs),
+        registrations: medianOf(program, (r) => r.registeredMs - r.programLoadedMs),
+    });
+    return {
+        registeredMs: paired(samples, (sample) => report(sample).registeredMs),
+        phases: { program: phases("program"), baseline: phases("baseline") },
+        cpuMs: paired(samples, (sample) => required(sample.cpuMs, "CPU time")),
+        peakMB: paired(samples, (sample) => required(sample.peakMB, "peak memory")),
+        resources: { program: lastReport("program").resources, baseline: lastReport("baseline").resources },
+        loadedFiles: { program: lastReport("program").loadedFiles, baseline: lastReport("baseline").loadedFiles },
+    };
+}
+
+async function measureKql(runs: RunCounts): Promise<KqlFigures> {
+    const reports: KqlTimingsReport[] = [];
+    for (let i = 0; i < runs.kqlProcesses; i++) {
+        const sample = await runNodeMeasured({
+            script: path.join(__dirname, "kqlTimings.ts"),
+            args: [String(runs.kqlWarmAnalyses)],
+            nodeOptions: tsNodeRegister,
+            cwd: projectRoot,
+        });
+        if (sample.exitCode !== 0) {
+            throw new Error(`bench/kqlTimings.ts failed:\n${tail(sample.stderr || sample.stdout)}`);
+        }
+        reports.push(lastJsonLine<KqlTimingsReport>(sample, "bench/kqlTimings.ts"));
+    }
+    const files = Object.keys(reports[0].warmMs);
+    return {
+        coldLoadMs: summarize(reports.map((report) => report.coldLoadMs)),
+        firstAnalysisMs: summarize(reports.map((report) => report.firstAnalysisMs)),
+        warmMs: Object.fromEntries(files.map((file) => [file, summarize(reports.flatMap((report) => report.warmMs[file]))])),
+        diagnostics: reports[0].diagnostics,
+    };
+}
+
+/**
+ * `npm test` as a developer runs it, with one addition: the bench's reporter instead of dots,
+ * so the last run also says which spec files cost what.
+ */
+async function measureTests(runs: number): Promise<TestFigures> {
+    const reportFile = path.join(generatedDir, "mocha-file-times.json");
+    const reporter = path.relative(projectRoot, path.join(__dirname, "mochaFileTimes.ts"));
+    const npm = npmCommand(["test", "--", "--reporter", reporter]);
+    const wallS: number[] = [];
+    let lastRun: MochaFileTimes | undefined;
+    for (let i = 0; i < runs; i++) {
+        fs.rmSync(reportFile, { force: true });
+        const sample = await runProcess(npm.command, npm.args, projectRoot, { PIMGUARD_BENCH_MOCHA_REPORT: reportFile });
+        if (sample.exitCode !== 0) {
+            throw new Error(`npm test failed (exit code ${sample.exitCode}):\n${tail(sample.stdout + sample.stderr, 25)}`);
+        }
+        wallS.push(sample.wallMs / 1000);
+        lastRun = JSON.parse(fs.readFileSync(reportFile, "utf8")) as MochaFileTimes;
+    }
+    return { wallS: summarize(wallS), lastRun: lastRun! };
+}
+
+/** npm itself: the one running this script when there is one, else the one on PATH. */
+function npmCommand(args: string[]): { command: string; args: string[] } {
+    const npmCli = process.env.npm_execpath;
+    if (npmCli && npmCli.endsWith(".js")) {
+        return { command: process.execPath, args: [npmCli, ...args] };
+    }
+    return { command: process.platform === "win32" ? "npm.cmd" : "npm", args };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring in pairs
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Measures the program and the baseline `runs` times each after one unmeasured warm-up (file
+ * cache, compile cache), alternating which goes first so drifting machine load hits both alike.
+ */
+async function alternate(runs: number, measure: (program: Program) => Promise<ProcessSample>): Promise<Record<Program, ProcessSample[]>> {
+    const samples: Record<Program, ProcessSample[]> = { program: [], baseline: [] };
+    for (let round = 0; round < warmUpRuns + runs; round++) {
+        const order: Program[] = round % 2 === 0 ? ["program", "baseline"] : ["baseline", "program"];
+        for (const program of order) {
+            const sample = await measure(program);
+            if (round >= warmUpRuns) {
+                samples[program].push(sample);
+            }
+        }
+    }
+    return samples;
+}
+
+function paired(samples: Record<Program, ProcessSample[]>, figure: (sample: ProcessSample) => number): PairedFigures {
+    const program = summarize(samples.program.map(figure));
+    const baseline = summarize(samples.baseline.map(figure));
+    return { program, baseline, ratio: program.median / baseline.median };
+}
+
+function required(value: number | undefined, what: string): number {
+    if (value === undefined) {
+        throw new Error(`a measured process did not report its ${what} (bench/usageReporter.js not preloaded?)`);
+    }
+    return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+// ---------------------------------------------------------------------------------------------
+
+function printMachine(): void {
+    const cpus = os.cpus();
+    console.log("# pimguard bench (figures are min / median / max over fresh processes)");
+    console.log(`machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.log(`load average at start: ${loadAverage()} (wall times grow with load; CPU times and ratios much less)`);
+}
+
+function printPrograms(imports: ReturnType<typeof findProgramImports>, baselineFile: string): void {
+    console.log("\nstack program: index.ts + components/index.ts and the files they import " + `(${imports.sourceFiles.length} files):`);
+    console.log(`  ${imports.sourceFiles.join(", ")}`);
+    console.log(`  provider SDK imports: ${imports.sdkModules.join(", ")}`);
+    console.log(`  other imports: ${imports.otherModules.join(", ") || "none"}`);
+    const roots = rootSdkImports(imports.sdkModules);
+    if (roots.length > 0) {
+        console.log(`  root-package imports (each loads its whole SDK index; prefer submodules): ${roots.join(", ")}`);
+    }
+    if (imports.unresolved.length > 0) {
+        console.log(`  UNRESOLVED relative imports (the program cannot compile): ${imports.unresolved.join("; ")}`);
+    }
+    console.log(`baseline: ${path.relative(projectRoot, baselineFile)}, the same SDK imports and one ResourceGroup`);
+    console.log("type-check: tsc -p bench/.generated/tsconfig.{program,baseline}.json: the project's tsconfig.json options,");
+    console.log('  types ["node"], and only those entry files plus what they import (tests, kql/ and bench/ are not part)');
+}
+
+function printTypecheck(figures: TypecheckFigures): void {
+    printPaired("wall", figures.wallS, "s", 2);
+    printPaired("CPU (user+sys)", figures.cpuS, "s", 2);
+    printPaired("peak RSS", figures.peakMB, "MB", 0);
+}
+
+function printEvaluation(figures: EvaluationFigures): void {
+    console.log("node -r ts-node/register/transpile-only bench/evaluateProgram.ts <program> (transpile-only, as `pulumi preview`");
+    console.log("  runs a program whose type-check is separate); time = performance.now() when all registrations completed");
+    printPaired("time to registered", figures.registeredMs, "ms", 0);
+    printPaired("CPU (user+sys)", figures.cpuMs, "ms", 0);
+    printPaired("peak RSS", figures.peakMB, "MB", 0);
+    for (const program of ["program", "baseline"] as const) {
+        const phase = figures.phases[program];
+        console.log(
+            `  ${program} phases (medians): Node + ts-node + @pulumi/pulumi ${phase.runtime.toFixed(0)} ms, ` +
+                `require(program): transpile, load, declare ${phase.program.toFixed(0)} ms, registrations settle ${phase.registrations.toFixed(0)} ms`,
+        );
+    }
+    console.log(`  resources declared: program ${figures.resources.program}, baseline ${figures.resources.baseline}`);
+    const packages = [...new Set([...Object.keys(figures.loadedFiles.program), ...Object.keys(figures.loadedFiles.baseline)])].sort();
+    const differing = packages
+        .map((name) => ({ name, program: figures.loadedFiles.program[name] ?? 0, baseline: figures.loadedFiles.baseline[name] ?? 0 }))
+        .filter((counts) => counts.program !== counts.baseline);
+    console.log(`  loaded files that differ (program vs baseline): ${differing.map((d) => `${d.name} ${d.program} vs ${d.baseline}`).join(", ") || "none"}`);
+}
+
+function printKql(figures: KqlFigures): void {
+    console.log(`cold load (require Bridge.NET + Kusto.Language, fresh process): ${formatSummary(figures.coldLoadMs, "ms", 0)}`);
+    console.log(`first analysis (detection query; builds the global state):   ${formatSummary(figures.firstAnalysisMs, "ms", 0)}`);
+    for (const [file, warm] of Object.entries(figures.warmMs)) {
+        console.log(`warm analysis ${file}: ${formatSummary(warm, "ms", 1)} (${warm.runs} analyses, ${figures.diagnostics[file]} diagnostics)`);
+    }
+}
+
+function printTests(figures: TestFigures): void {
+    console.log(`npm test wall: ${formatSummary(figures.wallS, "s", 1)} (${figures.wallS.runs} runs)`);
+    const last = figures.lastRun;
+    console.log(`last run: ${last.passes} passing, ${last.failures} failing; mocha loading (ts-node, spec files and their imports): ${(last.loadingMs / 1000).toFixed(1)} s`);
+    const byCost = Object.entries(last.fileMs).sort(([, a], [, b]) => b - a);
+    for (const [file, ms] of byCost) {
+        console.log(`  ${(ms / 1000).toFixed(2).padStart(6)} s  ${file} (its suites, hooks included)`);
+    }
+}
+
+function printPaired(label: string, figures: PairedFigures, unit: string, digits: number): void {
+    console.log(
+        `${label.padEnd(19)} program ${formatSummary(figures.program, unit, digits)} | baseline ${formatSummary(figures.baseline, unit, digits)}` +
+            ` | ratio of medians ${figures.ratio.toFixed(2)} (${figures.program.runs} runs each)`,
+    );
+}
+
+function printRemediationModel(): void {
+    const rule = { frequencyMinutes: defaultRuleFrequencyMinutes, lookBackMinutes: lookBackMinutes(defaultRuleFrequencyMinutes) };
+    console.log("\n## 5. Modelled time to remediation (arithmetic, not a measurement; minutes)");
+    console.log(`configured rule: every ${rule.frequencyMinutes} min, look-back ${rule.lookBackMinutes} min; Sentinel's built-in 5-minute delay added in full`);
+    const ours = pimguardPaths(rule);
+    const seed = seedPaths();
+    console.log("pimguard (Core Directory record of the assignment):");
+    for (const entry of ours) {
+        console.log(`  ${entry.name}: ${formatPath(entry)}`);
+    }
+    console.log("  records later than that: PIM scan record, as the seed below");
+    console.log("seed (PIM scan record only, ~2-hour cadence, rule every 5 min):");
+    for (const entry of seed) {
+        console.log(`  ${entry.name}: ${formatPath(entry)}`);
+    }
+    const typical = (paths: typeof ours) => totalMinutes(paths.find((entry) => entry.name === "typical")!);
+    console.log(`typical: pimguard ${typical(ours)} min vs seed ${typical(seed)} min (${(typical(seed) / typical(ours)).toFixed(1)}x sooner)`);
+}
+
+function printTargets(headline: Record<string, number | null>): void {
+    console.log("\n## Targets (2 cores)");
+    const check = (label: string, value: number | null, limit: number, unit: string, inclusive: boolean) => {
+        const verdict = value === null ? "not measured" : (inclusive ? value <= limit : value < limit) ? "met" : "MISSED";
+        console.log(`  ${label.padEnd(30)} ${value ?? "-"} ${unit} (target ${inclusive ? "<=" : "<"} ${limit}): ${verdict}`);
+    };
+    check("type-check ratio", headline.typecheckRatio, targets.ratio, "", true);
+    check("evaluation ratio", headline.evalRatio, targets.ratio, "", true);
+    check("evaluation median", headline.evalMedianMs, targets.evalMedianMs, "ms", false);
+    check("evaluation peak RSS (max)", headline.evalPeakMB, targets.evalPeakMB, "MB", false);
+    check("npm test median", headline.testSeconds, targets.testSeconds, "s", false);
+}
+
+function loadAverage(): string {
+    return os
+        .loadavg()
+        .map((load) => load.toFixed(2))
+        .join(", ");
+}
+
+function round(value: number, digits: number): number {
+    return Number(value.toFixed(digits));
+}
+
+main().catch((error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exitCode = 1;
+});
