@@ -54,7 +54,26 @@ const programPath = path.resolve(__dirname, "..", "..", "index.ts");
  * Runs the stack program (index.ts) under Pulumi's mock runtime with this config and returns
  * every resource it declared. Each call is a fresh run: the program module is loaded anew.
  */
-export async function runStack(config: Record<string, string>, secretKeys: string[] = []): Promise<StackRun> {
+export function runStack(config: Record<string, string>, secretKeys: string[] = []): Promise<StackRun> {
+    return runProgram(
+        () => {
+            delete require.cache[require.resolve(programPath)];
+            return require(programPath);
+        },
+        config,
+        secretKeys,
+    );
+}
+
+/**
+ * Runs any program (a function declaring resources, returning its exports) under the mock
+ * runtime, e.g. a test that composes the components itself as an importing program would.
+ */
+export async function runProgram(
+    program: () => Record<string, unknown> | void,
+    config: Record<string, string> = {},
+    secretKeys: string[] = [],
+): Promise<StackRun> {
     const declared: DeclaredResource[] = [];
     const invokes: StackRun["invokes"] = [];
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -76,15 +95,14 @@ export async function runStack(config: Record<string, string>, secretKeys: strin
         false,
     );
 
-    delete require.cache[require.resolve(programPath)];
-    let program: Record<string, unknown> = {};
+    let exports: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        program = require(programPath);
+        exports = program() ?? {};
     } catch (thrown) {
         error = thrown as Error;
     }
-    const outputs = error ? {} : await resolveExports(program);
+    const outputs = error ? {} : await resolveExports(exports);
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     attachParents(declared);
 
