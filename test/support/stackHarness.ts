@@ -149,10 +149,27 @@ function attachParents(declared: DeclaredResource[]): void {
     }
 }
 
+/** ARM-shaped ids, so code that checks an id's shape sees what Azure would return. */
+const armResourceTypes: Record<string, string> = {
+    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
+    "azure-native:keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
+    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
+    "azure-native:resources:Resource": "Microsoft.Web/connections",
+    "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
+};
+
 function mockId(type: string, name: string, inputs: Record<string, any>): string {
     const group = inputs.resourceGroupName ?? "rg-pimguard";
-    const [, module, kind] = type.split(":");
-    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/mock.${module}/${kind}/${name}`;
+    if (type === "azure-native:resources:ResourceGroup") {
+        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
+    }
+    if (type.startsWith("azure-native:securityinsights:")) {
+        const kind = type.split(":")[2];
+        return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}/providers/Microsoft.SecurityInsights/${kind}/${name}`;
+    }
+    const armType = armResourceTypes[type] ?? `mock.${type.split(":")[1]}/${type.split(":")[2]}`;
+    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${armType}/${inputs.resourceName ?? name}`;
 }
 
 /** What Azure computes on create, for the outputs the program reads. */
