@@ -255,6 +255,16 @@ describe("remediation playbook guards (the definition replayed)", () => {
             expect(JSON.stringify(replay.run.history)).to.not.contain(webhookUrl);
         });
 
+        it("never closes an incident whose comment could not be posted: escalates and fails the run instead", () => {
+            const replay = replayPlaybook({
+                alerts: [alertWithCustomDetails(customDetails())],
+                assignments: [assignment("assignment-1")],
+                commentAnswer: { statusCode: 403, body: { error: { code: "AuthorizationFailed", message: "missing Microsoft Sentinel Responder" } } },
+            });
+            expect(replay.comments).to.deep.equal([]);
+            expectEscalatedAndOpen(replay);
+        });
+
         it("sends no notification when no secret name is configured", () => {
             const replay = replayPlaybook({ alerts: [alertWithCustomDetails(customDetails())], assignments: [assignment("assignment-1")] });
             expect(replay.webhookPosts).to.deep.equal([]);

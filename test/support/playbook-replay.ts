@@ -29,6 +29,8 @@ export interface Scenario {
     readonly assignments?: readonly RoleAssignment[];
     /** Replaces Graph's answer to requests with this method (every attempt). */
     readonly graphAnswers?: Readonly<Record<string, HttpResponse>>;
+    /** Replaces the Sentinel connector's answer to the comment (e.g. a missing Sentinel Responder role). */
+    readonly commentAnswer?: HttpResponse;
 }
 
 export interface Replay {
@@ -93,8 +95,10 @@ export function replayPlaybook(scenario: Scenario): Replay {
             },
             callConnector(request) {
                 const body = request.body as Record<string, unknown>;
-                if (request.method.toLowerCase() === "post" && request.path === "/Incidents/Comment") comments.push(String(body["message"]));
-                else if (request.method.toLowerCase() === "put" && request.path === "/Incidents") incidentUpdates.push(body);
+                if (request.method.toLowerCase() === "post" && request.path === "/Incidents/Comment") {
+                    if (scenario.commentAnswer !== undefined) return scenario.commentAnswer;
+                    comments.push(String(body["message"]));
+                } else if (request.method.toLowerCase() === "put" && request.path === "/Incidents") incidentUpdates.push(body);
                 else return { statusCode: 404, body: { error: { code: "UnknownOperation", message: `${request.method} ${request.path}` } } };
                 return { statusCode: 200, body: {} };
             },
