@@ -26,7 +26,7 @@ import { listFunctionCalls } from "./expressions";
 import { findPureFunction, WdlFunction } from "./functions";
 import { Network } from "./network";
 import { VariableStore } from "./variables";
-import { isJsonObject, JsonObject, wdlTypeName } from "./values";
+import { deepEqual, isJsonObject, JsonObject, wdlTypeName } from "./values";
 
 export type { ActionStatus, ErrorInfo } from "./actions";
 
@@ -204,6 +204,10 @@ class WorkflowRun {
             if (value === undefined) throw new DefinitionError(`parameter '${name}' has neither a supplied value nor a defaultValue`);
             if (!parameterValueMatches(type, value)) {
                 throw new DefinitionError(`parameter '${name}' is declared ${String((declaration as JsonObject).type)} but its value is of type '${wdlTypeName(value)}'`);
+            }
+            const allowed = (declaration as JsonObject).allowedValues;
+            if (Array.isArray(allowed) && !allowed.some((candidate) => deepEqual(candidate, value))) {
+                throw new DefinitionError(`parameter '${name}' is ${JSON.stringify(value)}, not one of its allowedValues ${JSON.stringify(allowed)}`);
             }
             values.set(name, value);
         }
