@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PlaybookMode } from "../definition";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
-import { IncidentFormatError, replayIncident, ReplayOptions } from "./replay";
+import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
 
 const usage = `Usage: npm run --silent playbook:replay -- <incident.json> [options]
 
@@ -163,8 +163,14 @@ function readDirectory(file: string, baseDirectory: string): DirectoryState {
     }
 }
 
-/** Runs the command; returns the exit code. `baseDirectory` resolves relative file names. */
-export function runReplayCommand(args: readonly string[], baseDirectory: string, out: (text: string) => void, err: (text: string) => void): number {
+/** Runs the command; returns the exit code. `baseDirectory` resolves relative file names; `replay` is replaceable for tests. */
+export function runReplayCommand(
+    args: readonly string[],
+    baseDirectory: string,
+    out: (text: string) => void,
+    err: (text: string) => void,
+    replay: (options: ReplayOptions) => ReplayReport = replayIncident,
+): number {
     try {
         const parsed = parseReplayArguments(args);
         if (parsed.help) {
@@ -181,7 +187,7 @@ export function runReplayCommand(args: readonly string[], baseDirectory: string,
             ...(parsed.notificationWebhookUrl === undefined ? {} : { notificationWebhookUrl: parsed.notificationWebhookUrl }),
             trace: parsed.trace,
         };
-        out(JSON.stringify(replayIncident(options), null, 2));
+        out(JSON.stringify(replay(options), null, 2));
         return 0;
     } catch (error) {
         const inputProblem = error instanceof UsageError || error instanceof InputFileError || error instanceof IncidentFormatError;
