@@ -133,7 +133,7 @@ describe("playbook replay engine", () => {
         });
 
         it("first() of an empty array is null, of null an error; empty(null) is true, length(null) an error", () => {
-            expect(evaluate("@first(createArray())")).to.equal(null);
+            expect(evaluate("@first(json('[]'))")).to.equal(null);
             expect(() => evaluate("@first(triggerBody()?['missing'])")).to.throw(TemplateError, /array or a string/);
             expect(evaluate("@empty(triggerBody()?['missing'])")).to.equal(true);
             expect(() => evaluate("@length(triggerBody()?['missing'])")).to.throw(TemplateError);
@@ -148,8 +148,9 @@ describe("playbook replay engine", () => {
             expect(() => evaluate("@and(true, 'true')")).to.throw(TemplateError, /boolean/);
         });
 
-        it("checks the number of arguments", () => {
+        it("checks the number of arguments (createArray() needs one: an empty array is json('[]'))", () => {
             expect(() => evaluate("@equals(1)")).to.throw(TemplateError, /expects 2 parameter/);
+            expect(() => evaluate("@createArray()")).to.throw(TemplateError, /'createArray' expects at least 1 parameter/);
         });
 
         it("names an unimplemented function instead of ignoring it", () => {
