@@ -398,6 +398,13 @@ describe("playbook replay engine", () => {
             expect(recordOf(result, "Explain").outputs).to.equal(403);
         });
 
+        it("fails an Http action whose uri is not absolute, without sending anything", () => {
+            const network = new ScriptedNetwork();
+            const result = run({ Call: { type: "Http", inputs: { method: "GET", uri: "@concat('graph.microsoft.com', '/v1.0/users')" } } }, { network });
+            expect(recordOf(result, "Call").error!.message).to.include("must be an absolute URI");
+            expect(network.requests).to.deep.equal([]);
+        });
+
         it("sends queries URL-encoded after the URI", () => {
             const network = new ScriptedNetwork();
             run({ Call: { type: "Http", inputs: { method: "get", uri: "https://example.test/items", queries: { $filter: "name eq 'a b'" } } } }, { network });
