@@ -166,7 +166,8 @@ const connectorInputKeys = ["host", "method", "path", "headers", "queries", "bod
 function runHttp(context: ActionContext): ActionOutcome {
     const inputs = requireInputsObject(context, httpInputKeys);
     const method = requireString(inputs.method, `The method of Http action '${context.name}'`).toUpperCase();
-    const url = withQueries(requireString(inputs.uri, `The uri of Http action '${context.name}'`), stringRecord(inputs.queries, "queries", context.name));
+    const uri = requireAbsoluteUri(inputs.uri, context.name);
+    const url = withQueries(uri, stringRecord(inputs.queries, "queries", context.name));
     const headers = stringRecord(inputs.headers, "headers", context.name);
     return sendWithRetries(context, inputs, () =>
         context.network.send({ method, url, headers, body: inputs.body, authentication: inputs.authentication }),
@@ -184,6 +185,12 @@ function runApiConnection(context: ActionContext): ActionOutcome {
     return sendWithRetries(context, inputs, () =>
         context.network.callConnector({ connectionName: name, connection, method, path, queries, body: inputs.body }),
     );
+}
+
+function requireAbsoluteUri(value: unknown, actionName: string): string {
+    const uri = requireString(value, `The uri of Http action '${actionName}'`);
+    if (!URL.canParse(uri)) throw new TemplateError(`The uri of Http action '${actionName}' must be an absolute URI.`);
+    return uri;
 }
 
 function stringRecord(value: unknown, what: string, actionName: string): Record<string, string> {

@@ -159,9 +159,8 @@ const collectionFunctions: Record<string, WdlFunction> = {
         return collection.length === 0 ? null : collection[collection.length - 1];
     }),
     join: fixed(2, ([items, delimiter], call) => asArray(items, call).map(toWdlString).join(asString(delimiter, call))),
-    // The WDL reference lists one required argument, but the template language (as in ARM
-    // templates) returns [] for createArray(); the playbook relies on that, so it is accepted.
-    createArray: variadic(0, (args) => [...args]),
+    // At least one argument, as the WDL reference documents: an empty array is json('[]').
+    createArray: variadic(1, (args) => [...args]),
     skip: fixed(2, ([items, count], call) => asArray(items, call).slice(Math.max(0, asInteger(count, call)))),
     take: fixed(2, ([items, count], call) => asStringOrArray(items, call).slice(0, Math.max(0, asInteger(count, call)))),
     union: variadic(2, (args, call) => {
