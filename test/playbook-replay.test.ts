@@ -184,7 +184,7 @@ describe("playbook replay: the deployed definition against recorded incidents", 
             const directory = withFaults(tenant, { method: "DELETE", path: assignments.aliceGlobalAdmin, status: 404, times: 1 });
             const report = replay("user-global-admin", { directory });
             expect(callsTo(report, "DELETE", assignments.aliceGlobalAdmin).map((call) => call.status)).to.deep.equal([404]);
-            expect(onlyComment(report)).to.match(new RegExp(`${assignments.aliceGlobalAdmin} at scope / was already removed \\(Graph answered 404\\)`));
+            expect(onlyComment(report)).to.match(new RegExp(`${assignments.aliceGlobalAdmin} at scope / was already removed \\(Graph answered 404 Request_ResourceNotFound\\)`));
             expectClosedAsTruePositive(report);
         });
     });
@@ -303,6 +303,14 @@ describe("playbook replay: the deployed definition against recorded incidents", 
             const report = replayWithTypo("/v1.0/roleManagement/directory/roleAssignments\"", "/v1.0/roleManagement/directory/roleAssignment\"");
             expect(callsTo(report, "GET", "/roleAssignment?").map((call) => call.status)).to.deep.equal([404]);
             expect(remainingAssignmentIds(report)).to.include(assignments.aliceGlobalAdmin);
+            expectEscalated(report);
+        });
+
+        it("in the deletion: a 404 for a wrong path is not taken for 'already removed'; the assignment stays and the incident is escalated", () => {
+            const report = replayWithTypo("roleAssignments/@{", "roleAssignment/@{");
+            expect(callsTo(report, "DELETE", "/roleAssignment/").map((call) => call.status)).to.deep.equal([404]);
+            expect(remainingAssignmentIds(report)).to.include(assignments.aliceGlobalAdmin);
+            expect(onlyComment(report)).to.include("FAILED to remove assignment").and.not.to.include("already removed");
             expectEscalated(report);
         });
 
