@@ -57,7 +57,9 @@ export function mvApply(context: OperatorContext, op: MvApplyOperatorNode, input
     const rows = input.rows.flatMap((r) => {
         const items = expandRow(context, r, settings).map((values) => row(values, r.ingestionTime));
         const result = context.tabular(op.Subquery.Expression, { columns: subqueryColumns, rows: items });
-        return result.rows.map((applied) => row({ ...r.values, ...applied.values }, r.ingestionTime));
+        // An expanded column is replaced by what the subquery returns under its name (if anything).
+        const unexpanded = Object.fromEntries(Object.entries(r.values).filter(([name]) => !expanded.has(name)));
+        return result.rows.map((applied) => row({ ...unexpanded, ...applied.values }, r.ingestionTime));
     });
     return context.conform(op, rows);
 }
