@@ -148,6 +148,8 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
                 return this.dataTable(node as DataTableNode);
             case "UnionOperator":
                 return union(this, node as ExpressionListOperatorNode, implicitInput);
+            case "PrintOperator":
+                return operators.print(this, node as ExpressionListOperatorNode);
             default:
                 if (implicitInput !== undefined && this.operators[kind] !== undefined) {
                     return this.operator(node, implicitInput);

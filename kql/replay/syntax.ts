@@ -315,7 +315,7 @@ export function namedParameters(
         if (!known.includes(name)) {
             throw source.unsupported(`the parameter ${name}=`, parameter);
         }
-        parameters.set(name, parameter.Expression.toString());
+        parameters.set(name, parameter.Expression.toString().trim());
     }
     return parameters;
 }
