@@ -164,6 +164,19 @@ describe("the KQL replay engine", () => {
             ]);
         });
 
+        it("names, renames, drops and de-duplicates columns as Kusto does", () => {
+            const rows = run(`datatable(UserA:string, UserB:string, n:long)["x", "y", 2, "x", "z", 2, "w", "z", 3]
+                | project-away User*
+                | extend tolower("K"), Twice = n * 2
+                | project-rename Number = n
+                | distinct *`);
+            expect(rows).to.deep.equal([
+                { Number: 2, Column1: "k", Twice: 4 },
+                { Number: 3, Column1: "k", Twice: 6 },
+            ]);
+            expect(run("datatable(a:string)['x', 'y', 'z'] | take 2 | count")).to.deep.equal([{ Count: 2 }]);
+        });
+
         it("sorts descending by default with nulls last, and takes the top rows", () => {
             expect(run("datatable(n:long)[2, long(null), 3, 1] | sort by n")).to.deep.equal([{ n: 3 }, { n: 2 }, { n: 1 }, { n: null }]);
             expect(run("datatable(n:long)[2, 3, 1] | top 2 by n asc")).to.deep.equal([{ n: 1 }, { n: 2 }]);
@@ -240,6 +253,11 @@ describe("the KQL replay engine", () => {
 
         it("does not call the query's own let functions", () => {
             expect(refusal("let f = (s:string) { strcat(s, '!') };\nprint x = f('a')").message).to.contain("function f()");
+        });
+
+        it("refuses mv-apply over a property bag, which Kusto documents for arrays only", () => {
+            const error = refusal(`datatable(d:dynamic)[dynamic({"a": 1})] | mv-apply d on (take 1)`);
+            expect(error.message).to.contain("mv-apply over a property bag");
         });
 
         it("refuses ingestion_time() once summarize has made new rows, rather than guessing", () => {
