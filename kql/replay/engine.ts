@@ -148,6 +148,8 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
                 return this.dataTable(node as DataTableNode);
             case "UnionOperator":
                 return union(this, node as ExpressionListOperatorNode, implicitInput);
+            case "PrintOperator":
+                return operators.print(this, node as ExpressionListOperatorNode);
             default:
                 if (implicitInput !== undefined && this.operators[kind] !== undefined) {
                     return this.operator(node, implicitInput);
@@ -159,7 +161,7 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
     private operator(op: Node, input: Table): Table {
         const implementation = this.operators[kindOf(op)];
         if (implementation === undefined) {
-            throw this.source.unsupported(`the ${kindOf(op)}`, op);
+            throw this.source.unsupported(`the ${operatorKeyword(op)} operator`, op);
         }
         return implementation(op, input);
     }
@@ -247,6 +249,12 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
         }
         return { columns, rows };
     }
+}
+
+/** How the query spells an operator (`parse`, `evaluate`...): its first token. */
+function operatorKeyword(op: Node): string {
+    const first = op.ChildCount > 0 ? op.GetChild(0) : null;
+    return first?.IsToken ? (first as { Text?: string }).Text ?? kindOf(op) : kindOf(op);
 }
 
 /** A lazily computed value, computed at most once (a `let` is evaluated when first used). */

@@ -25,15 +25,18 @@ interface Expansion {
     readonly type: KustoType;
 }
 
+/** How a property bag expands: `{key: value}` per property, `[key, value]`, or not at all (mv-apply). */
+type BagExpansion = "bag" | "array" | "refused";
+
 interface ExpandSettings {
     readonly expansions: readonly Expansion[];
-    readonly bagsAsArrays: boolean;
+    readonly bags: BagExpansion;
     readonly indexColumn: string | undefined;
     readonly limit: number;
 }
 
 export function mvExpand(context: OperatorContext, op: MvExpandOperatorNode, input: Table): Table {
-    const settings = expandSettings(context, op);
+    const settings = expandSettings(context, op, ["kind", "bagexpansion", "with_itemindex"]);
     const rows = input.rows.flatMap((r) => expandRow(context, r, settings).map((values) => row(values, r.ingestionTime)));
     return context.conform(op, rows);
 }
@@ -41,13 +44,17 @@ export function mvExpand(context: OperatorContext, op: MvExpandOperatorNode, inp
 /**
  * `mv-apply`: for each input row, the subquery runs on that row's expansion; each row it returns
  * is the input row with the subquery's columns laid over it. A row whose subquery returns
- * nothing is dropped.
+ * nothing is dropped. Kusto documents mv-apply for arrays only, so a property bag is refused.
+ *
+ * An empty array gives an empty sub-table, and the subquery still runs on it (so `summarize`
+ * without `by` yields its one row), as the documentation's "applies the subquery to each
+ * sub-table" reads. This is the one documented-but-unverified reading the replay relies on.
  */
 export function mvApply(context: OperatorContext, op: MvApplyOperatorNode, input: Table): Table {
     if (op.ContextIdClause) {
         throw context.source.unsupported("mv-apply ... id", op.ContextIdClause);
     }
-    const settings = expandSettings(context, op);
+    const settings = expandSettings(context, op, ["with_itemindex"]);
     const expanded = new Set(settings.expansions.map((e) => e.name));
     const subqueryColumns: Column[] = [
         ...input.columns.filter((c) => !expanded.has(c.name)),
@@ -57,21 +64,23 @@ export function mvApply(context: OperatorContext, op: MvApplyOperatorNode, input
     const rows = input.rows.flatMap((r) => {
         const items = expandRow(context, r, settings).map((values) => row(values, r.ingestionTime));
         const result = context.tabular(op.Subquery.Expression, { columns: subqueryColumns, rows: items });
-        return result.rows.map((applied) => row({ ...r.values, ...applied.values }, r.ingestionTime));
+        // An expanded column is replaced by what the subquery returns under its name (if anything).
+        const unexpanded = Object.fromEntries(Object.entries(r.values).filter(([name]) => !expanded.has(name)));
+        return result.rows.map((applied) => row({ ...unexpanded, ...applied.values }, r.ingestionTime));
     });
     return context.conform(op, rows);
 }
 
-function expandSettings(context: OperatorContext, op: MvExpandOperatorNode): ExpandSettings {
-    const parameters = namedParameters(op.Parameters, ["kind", "bagexpansion", "with_itemindex"], context.source);
-    const bagMode = parameters.get("kind") ?? parameters.get("bagexpansion") ?? "bag";
-    if (bagMode !== "bag" && bagMode !== "array") {
+function expandSettings(context: OperatorContext, op: MvExpandOperatorNode, knownParameters: readonly string[]): ExpandSettings {
+    const parameters = namedParameters(op.Parameters, knownParameters, context.source);
+    const bagMode = knownParameters.includes("kind") ? parameters.get("kind") ?? parameters.get("bagexpansion") ?? "bag" : "refused";
+    if (bagMode !== "bag" && bagMode !== "array" && bagMode !== "refused") {
         throw context.source.unsupported(`bag expansion ${bagMode}`, op);
     }
     const limit = op.RowLimitClause ? context.scalars.evaluate(op.RowLimitClause.RowLimit, null) : null;
     return {
         expansions: elementsOf(op.Expressions).map((e) => expansion(context, e)),
-        bagsAsArrays: bagMode === "array",
+        bags: bagMode,
         indexColumn: parameters.get("with_itemindex"),
         limit: typeof limit === "number" ? limit : Number.POSITIVE_INFINITY,
     };
@@ -91,7 +100,13 @@ function expansion(context: OperatorContext, node: MvExpandExpressionNode): Expa
 }
 
 function expandRow(context: OperatorContext, r: Row, settings: ExpandSettings): RowValues[] {
-    const lists = settings.expansions.map((e) => expansionItems(context.scalars.evaluate(e.expression, r), settings.bagsAsArrays));
+    const lists = settings.expansions.map((e) => {
+        const value = context.scalars.evaluate(e.expression, r);
+        if (settings.bags === "refused" && isBag(value)) {
+            throw context.source.unsupported("mv-apply over a property bag (Kusto's mv-apply expands arrays only)", e.expression);
+        }
+        return expansionItems(value, settings.bags === "array");
+    });
     const count = Math.min(Math.max(0, ...lists.map((l) => l.length)), settings.limit);
     const rows: RowValues[] = [];
     for (let i = 0; i < count; i++) {

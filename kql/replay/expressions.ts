@@ -144,7 +144,7 @@ export class ScalarEvaluator implements ScalarEvaluation {
      * itself (keeping ticks) and checks it against Kusto.Language's reading.
      */
     private dateTimeLiteral(node: Node): KustoValue {
-        const inner = /^datetime\s*\(\s*(.*?)\s*\)$/i.exec(node.toString())?.[1] ?? "";
+        const inner = /^datetime\s*\(\s*(.*?)\s*\)$/i.exec(node.toString().trim())?.[1] ?? "";
         if (inner.toLowerCase() === "null") {
             return null;
         }
@@ -158,7 +158,7 @@ export class ScalarEvaluator implements ScalarEvaluation {
     }
 
     private timespanLiteral(node: Node): KustoValue {
-        const text = node.toString();
+        const text = node.toString().trim();
         if (/^(time|timespan)\s*\(\s*null\s*\)$/i.test(text)) {
             return null;
         }

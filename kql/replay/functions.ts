@@ -226,7 +226,7 @@ function kustoCase(args: readonly Argument[]): KustoValue {
 
 /** The first argument that is not null (for strings: not empty). */
 function coalesce(args: readonly Argument[], context: CallContext): KustoValue {
-    const found = args.find((a) => !isEmptyValue(a.value));
+    const found = args.find((a) => a.value !== null && !(a.type === "string" && a.value === ""));
     return found ? found.value : context.resultType === "string" ? "" : null;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The tabular operators that work row by row or reorder rows: where, extend, project and its
- * variants, distinct, sort/order, top, take/limit, count. Output columns always come from the
+ * variants, distinct, sort/order, top, take/limit, count; and print. Output columns always come from the
  * names and types Kusto.Language bound for the operator (`context.conform`), so generated names
  * (`Column1`, `count_`) are Kusto's own.
  */
@@ -82,6 +82,17 @@ export function project(context: OperatorContext, op: ExpressionListOperatorNode
         return row(values);
     });
     return context.conform(op, rows);
+}
+
+/** `print a = 1, b = "x"`: one row. */
+export function print(context: OperatorContext, op: ExpressionListOperatorNode): Table {
+    const expressions = elementsOf(op.Expressions).map(valueExpression);
+    const columns = boundColumns(op, context.source) ?? [];
+    const values: RowValues = {};
+    columns.forEach((column, i) => {
+        values[column.name] = context.scalars.evaluate(expressions[i], null);
+    });
+    return context.conform(op, [row(values)]);
 }
 
 /**

@@ -4,7 +4,7 @@
  * CSVs at a fixed "now".
  */
 import * as fs from "fs";
-import { KqlDiagnostic, auditLogsColumns, lineAndColumn, listItems, parseAndAnalyzeKql } from "../analysis";
+import { KqlDiagnostic, KustoCodeHandle, auditLogsColumns, lineAndColumn, listItems, parseAndAnalyzeKql } from "../analysis";
 import { evaluateQuery } from "./engine";
 import { ReplayError } from "./errors";
 import { recordsTable, typedColumns } from "./records";
@@ -66,7 +66,7 @@ export function readTextFile(path: string): string {
     }
 }
 
-function compileErrors(text: string, diagnostics: ReturnType<ReturnType<typeof parseAndAnalyzeKql>["GetDiagnostics"]>): KqlDiagnostic[] {
+function compileErrors(text: string, diagnostics: ReturnType<KustoCodeHandle["GetDiagnostics"]>): KqlDiagnostic[] {
     return listItems(diagnostics)
         .filter((d) => (d.Severity ?? "Error") === "Error")
         .map((d) => ({ severity: "Error", code: d.Code ?? "", message: d.Message ?? "", ...lineAndColumn(text, d.HasLocation ? d.Start : 0) }));

@@ -237,7 +237,7 @@ export class QuerySource {
     /** `line 3, column 9: 'snippet'` for messages. */
     where(node: Node): string {
         const { line, column } = lineAndColumn(this.text, node.TextStart);
-        const snippet = node.toString().replace(/\s+/g, " ");
+        const snippet = node.toString().replace(/\s+/g, " ").trim();
         return `line ${line}, column ${column}: '${snippet.length > 60 ? `${snippet.slice(0, 57)}...` : snippet}'`;
     }
 
@@ -315,7 +315,7 @@ export function namedParameters(
         if (!known.includes(name)) {
             throw source.unsupported(`the parameter ${name}=`, parameter);
         }
-        parameters.set(name, parameter.Expression.toString());
+        parameters.set(name, parameter.Expression.toString().trim());
     }
     return parameters;
 }

@@ -22,10 +22,6 @@ export interface Table {
     readonly rows: readonly Row[];
 }
 
-export function emptyTable(columns: readonly Column[] = []): Table {
-    return { columns, rows: [] };
-}
-
 /** The value a column of this type holds where there is none: "" for strings (never null in Kusto). */
 export function missingValue(type: KustoType): KustoValue {
     return type === "string" ? "" : null;
