@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import * as random from "@pulumi/random";
+import { RandomString } from "@pulumi/random/randomString";
 
 /** A vault pimguard did not create: it only adds its secret and grants the playbook read access. */
 export interface ExistingVault {
@@ -64,7 +64,7 @@ export class SecretsVault extends pulumi.ComponentResource {
     }
 
     private createVault(name: string, args: SecretsVaultArgs): ExistingVault {
-        const suffix = new random.RandomString(
+        const suffix = new RandomString(
             `${name}-suffix`,
             { length: 6, special: false, upper: false, numeric: true },
             { parent: this },
