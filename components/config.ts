@@ -113,11 +113,17 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
 
 /** The policy as a program importing PimGuard gives it: every field optional. */
 export interface GuardPolicyArgs {
+    /** Roles enforced, by built-in name, template id, or `{ templateId, name }` for a custom role. Default: Microsoft's PRIVILEGED-labelled built-in roles. */
     privilegedRoles?: (string | DirectoryRole)[];
+    /** Break-glass principals: alerted on, never removed. Default: none. */
     exemptPrincipals?: ExemptPrincipal[];
+    /** `remediate` (default) removes assignments; `reportOnly` only comments what it would remove. */
     mode?: Mode;
+    /** Revoke a user's sign-in sessions after removing the role. Default true. */
     revokeSessions?: boolean;
+    /** Close the incident as True Positive when remediation succeeded. Default true. */
     closeIncidents?: boolean;
+    /** How often the analytics rule runs, in minutes (5 to 20160). Default 5. */
     ruleFrequencyMinutes?: number;
 }
 
