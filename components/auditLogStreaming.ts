@@ -22,7 +22,8 @@ export class AuditLogStreaming extends pulumi.ComponentResource {
             {
                 name: "pimguard-auditlogs",
                 workspaceId: args.workspaceId,
-                logs: [{ category: aadiam.Category.AuditLogs, enabled: true, retentionPolicy: { days: 0, enabled: false } }],
+                // Retention is the workspace's business; diagnostic-setting retention is retired.
+                logs: [{ category: aadiam.Category.AuditLogs, enabled: true }],
             },
             { parent: this },
         );

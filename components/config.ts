@@ -113,7 +113,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
 
 /** The policy as a program importing PimGuard gives it: every field optional. */
 export interface GuardPolicyArgs {
-    /** Roles enforced, by built-in name, template id, or `{ templateId, name }` for a custom role. Default: Microsoft's PRIVILEGED-labelled built-in roles. */
+    /** Roles enforced, by name or template id. Default: Microsoft's PRIVILEGED-labelled built-in roles. */
     privilegedRoles?: (string | DirectoryRole)[];
     /** Break-glass principals: alerted on, never removed. Default: none. */
     exemptPrincipals?: ExemptPrincipal[];

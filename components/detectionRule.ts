@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import { readAsset } from "./assets";
 import { defaultRuleFrequencyMinutes, maxRuleFrequencyMinutes } from "./config";
-import { deterministicGuid } from "./deterministicGuid";
+import { guidInWorkspace } from "./deterministicGuid";
 import { detectionQueryFile } from "./names";
 import { SentinelWorkspace } from "./sentinelWatchlist";
 
@@ -40,9 +40,7 @@ export class DetectionRule extends pulumi.ComponentResource {
             {
                 workspaceName: args.workspace.name,
                 resourceGroupName: args.workspace.resourceGroupName,
-                ruleId: pulumi
-                    .all([args.workspace.resourceGroupName, args.workspace.name])
-                    .apply(([group, workspace]) => deterministicGuid("analytics-rule", group.toLowerCase(), workspace.toLowerCase(), name)),
+                ruleId: guidInWorkspace(args.workspace, "analytics-rule", name),
                 kind: "Scheduled",
                 displayName: "Directory role assigned outside PIM (pimguard)",
                 description: ruleDescription,

@@ -7,6 +7,6 @@ export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detecti
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediationPlaybook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbookAutomation";
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./auditLogStreaming";
-export { ConfigError, ExemptPrincipal, GuardPolicy, Mode, parseStackConfig, StackSettings } from "./config";
+export { ConfigError, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";

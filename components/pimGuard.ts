@@ -4,33 +4,20 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { AuditLogStreaming } from "./auditLogStreaming";
 import { resourceGroupId } from "./azureIds";
-import { ExemptPrincipal, GuardPolicy, guardPolicyFromArgs, Mode } from "./config";
+import { GuardPolicy, GuardPolicyArgs, guardPolicyFromArgs } from "./config";
 import { DetectionRule } from "./detectionRule";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
 import { PlaybookAutomation } from "./playbookAutomation";
 import { PlaybookIdentity } from "./playbookIdentity";
 import { RemediationPlaybook } from "./remediationPlaybook";
-import { DirectoryRole } from "./roles";
 import { ExistingVault, SecretsVault } from "./secretsVault";
 import { SentinelWatchlist, SentinelWorkspace } from "./sentinelWatchlist";
 
-export interface PimGuardArgs {
+export interface PimGuardArgs extends GuardPolicyArgs {
     /** An existing Log Analytics workspace with Microsoft Sentinel enabled, receiving Entra AuditLogs. */
     workspace: SentinelWorkspace;
     /** Resource group for the identity, vault and playbook. Omit to create one beside the workspace. */
     resourceGroupName?: pulumi.Input<string>;
-    /** Roles enforced, by name or template id. Default: Microsoft's PRIVILEGED-labelled built-in roles. */
-    privilegedRoles?: (string | DirectoryRole)[];
-    /** Break-glass principals: alerted on, never removed. Default: none. */
-    exemptPrincipals?: ExemptPrincipal[];
-    /** `remediate` (default) removes assignments; `reportOnly` only comments what it would remove. */
-    mode?: Mode;
-    /** Revoke a user's sign-in sessions after removing the role. Default true. */
-    revokeSessions?: boolean;
-    /** Close the incident as True Positive when remediation succeeded. Default true. */
-    closeIncidents?: boolean;
-    /** How often the analytics rule runs, in minutes (5 to 20160). Default 5. */
-    ruleFrequencyMinutes?: number;
     /** Webhook the playbook posts a summary to; stored in Key Vault. Pass a Pulumi secret. */
     notificationWebhookUrl?: pulumi.Input<string>;
     /** Create the tenant diagnostic setting that streams Entra AuditLogs to the workspace. Default false. */

@@ -3,7 +3,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import { getServicePrincipalOutput } from "@pulumi/azuread/getServicePrincipal";
 import { azureRoleIds, microsoftAppIds, roleDefinitionId } from "./azureIds";
-import { deterministicGuid } from "./deterministicGuid";
+import { guidInWorkspace } from "./deterministicGuid";
 import { roleAssignmentName } from "./playbookIdentity";
 import { SentinelWorkspace } from "./sentinelWatchlist";
 
@@ -38,9 +38,7 @@ export class PlaybookAutomation extends pulumi.ComponentResource {
             {
                 workspaceName: args.workspace.name,
                 resourceGroupName: args.workspace.resourceGroupName,
-                automationRuleId: pulumi
-                    .all([args.workspace.resourceGroupName, args.workspace.name])
-                    .apply(([group, workspace]) => deterministicGuid("automation-rule", group.toLowerCase(), workspace.toLowerCase(), name)),
+                automationRuleId: guidInWorkspace(args.workspace, "automation-rule", name),
                 displayName: "pimguard: remove directory roles assigned outside PIM",
                 // Before other automation, so nothing closes the incident before the playbook runs.
                 order: 1,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
 import * as resources from "@pulumi/azure-native/resources";
-import { loadPlaybookDefinition, workflowParameters } from "../playbook/definition";
+import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../playbook/definition";
 import { Mode } from "./config";
 
 export interface RemediationPlaybookArgs {
@@ -58,7 +58,7 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
                 parameters: pulumi
                     .all([this.sentinelConnection.id, this.sentinelConnection.name, managedApiId, args.identityResourceId, args.keyVaultUri])
                     .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri]) =>
-                        workflowParameters({
+                        armParameters({
                             sentinelConnection: { connectionId, connectionName, managedApiId: apiId },
                             identityResourceId,
                             mode: args.mode,
@@ -103,4 +103,9 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** The definition's parameter values in the shape the workflow resource takes. */
+function armParameters(values: PlaybookParameterValues): Record<string, { value: unknown }> {
+    return Object.fromEntries(Object.entries(workflowParameters(values)));
 }

@@ -45,7 +45,7 @@ export class SentinelWatchlist extends pulumi.ComponentResource {
                 displayName: args.displayName,
                 description: args.description,
                 provider: "pimguard",
-                source: "pimguard (Pulumi)",
+                source: `${args.alias}.csv`,
                 sourceType: securityinsights.SourceType.Local,
                 contentType: "text/csv",
                 numberOfLinesToSkip: 0,

@@ -275,6 +275,9 @@ export function parseAndAnalyzeKql(text: string): KustoCodeHandle {
     return kusto().parseAndAnalyze(text);
 }
 
+/** A diagnostic located by character offset, before conversion to line and column. */
+type PositionedDiagnostic = Omit<KqlDiagnostic, "line" | "column"> & { position: number };
+
 /** Compiles `text`: every compiler error and analyzer diagnostic, and the result schema. */
 export function analyzeKql(text: string): KqlAnalysis {
     const code = parseAndAnalyzeKql(text);
@@ -283,7 +286,12 @@ export function analyzeKql(text: string): KqlAnalysis {
         ...listItems(kusto().codeService(code).GetAnalyzerDiagnostics(true)),
     ];
     const diagnostics = [
-        ...found.map((d) => ({ position: d.HasLocation ? d.Start : 0, severity: d.Severity ?? "Error", code: d.Code ?? "", message: d.Message ?? "" })),
+        ...found.map((d): PositionedDiagnostic => ({
+            position: d.HasLocation ? d.Start : 0,
+            severity: d.Severity ?? "Error",
+            code: d.Code ?? "",
+            message: d.Message ?? "",
+        })),
         ...unknownWatchlistCalls(code),
     ]
         .sort((a, b) => a.position - b.position)
@@ -305,12 +313,12 @@ export function assertCleanKql(text: string, fileName: string): KqlAnalysis {
  * Kusto.Language accepts any string argument to a declared function, so a misspelled alias would
  * silently yield an empty table; report it instead.
  */
-function unknownWatchlistCalls(code: KustoCodeHandle): { position: number; severity: string; code: string; message: string }[] {
-    const unknown = kusto().unknownWatchlistResult;
-    const calls: { position: number; severity: string; code: string; message: string }[] = [];
+function unknownWatchlistCalls(code: KustoCodeHandle): PositionedDiagnostic[] {
+    const language = kusto();
+    const calls: PositionedDiagnostic[] = [];
     code.Syntax.WalkElements((element) => {
-        const node = element as KqlSyntaxNode;
-        if (!element.IsToken && kusto().syntaxKindName(element.Kind) === "FunctionCallExpression" && node.ResultType === unknown) {
+        const isCall = !element.IsToken && language.syntaxKindName(element.Kind) === "FunctionCallExpression";
+        if (isCall && (element as KqlSyntaxNode).ResultType === language.unknownWatchlistResult) {
             calls.push({
                 position: element.TextStart,
                 severity: "Error",

@@ -118,7 +118,7 @@ describe("the pimguard stack", function () {
             const streaming = await runStack({ ...minimalConfig, "pimguard:streamAuditLogs": "true" });
             const setting = streaming.single(types.diagnosticSetting);
             expect(setting.inputs.workspaceId).to.equal(workspaceId);
-            expect(setting.inputs.logs).to.deep.equal([{ category: "AuditLogs", enabled: true, retentionPolicy: { days: 0, enabled: false } }]);
+            expect(setting.inputs.logs).to.deep.equal([{ category: "AuditLogs", enabled: true }]);
         });
     });
 

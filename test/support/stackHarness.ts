@@ -54,7 +54,26 @@ const programPath = path.resolve(__dirname, "..", "..", "index.ts");
  * Runs the stack program (index.ts) under Pulumi's mock runtime with this config and returns
  * every resource it declared. Each call is a fresh run: the program module is loaded anew.
  */
-export async function runStack(config: Record<string, string>, secretKeys: string[] = []): Promise<StackRun> {
+export function runStack(config: Record<string, string>, secretKeys: string[] = []): Promise<StackRun> {
+    return runProgram(
+        () => {
+            delete require.cache[require.resolve(programPath)];
+            return require(programPath);
+        },
+        config,
+        secretKeys,
+    );
+}
+
+/**
+ * Runs any program (a function declaring resources, returning its exports) under the mock
+ * runtime, e.g. a test that composes the components itself as an importing program would.
+ */
+export async function runProgram(
+    program: () => Record<string, unknown> | void,
+    config: Record<string, string> = {},
+    secretKeys: string[] = [],
+): Promise<StackRun> {
     const declared: DeclaredResource[] = [];
     const invokes: StackRun["invokes"] = [];
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -76,15 +95,14 @@ export async function runStack(config: Record<string, string>, secretKeys: strin
         false,
     );
 
-    delete require.cache[require.resolve(programPath)];
-    let program: Record<string, unknown> = {};
+    let exports: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        program = require(programPath);
+        exports = program() ?? {};
     } catch (thrown) {
         error = thrown as Error;
     }
-    const outputs = error ? {} : await resolveExports(program);
+    const outputs = error ? {} : await resolveExports(exports);
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     attachParents(declared);
 
@@ -131,10 +149,27 @@ function attachParents(declared: DeclaredResource[]): void {
     }
 }
 
+/** ARM-shaped ids, so code that checks an id's shape sees what Azure would return. */
+const armResourceTypes: Record<string, string> = {
+    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
+    "azure-native:keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
+    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
+    "azure-native:resources:Resource": "Microsoft.Web/connections",
+    "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
+};
+
 function mockId(type: string, name: string, inputs: Record<string, any>): string {
     const group = inputs.resourceGroupName ?? "rg-pimguard";
-    const [, module, kind] = type.split(":");
-    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/mock.${module}/${kind}/${name}`;
+    if (type === "azure-native:resources:ResourceGroup") {
+        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
+    }
+    if (type.startsWith("azure-native:securityinsights:")) {
+        const kind = type.split(":")[2];
+        return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}/providers/Microsoft.SecurityInsights/${kind}/${name}`;
+    }
+    const armType = armResourceTypes[type] ?? `mock.${type.split(":")[1]}/${type.split(":")[2]}`;
+    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${armType}/${inputs.resourceName ?? name}`;
 }
 
 /** What Azure computes on create, for the outputs the program reads. */

@@ -1,0 +1,208 @@
+/**
+ * `npm run --silent playbook:replay -- <incident.json> [options]`: replays the playbook
+ * definition against one incident and prints one JSON report. Exit codes: 0 the replay ran
+ * (the run's own outcome is the report's `status`), 2 bad arguments or input files, 1 the
+ * replay cannot run the definition (an unimplemented action type or function, an invalid
+ * definition, a call to an unknown host).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PlaybookMode } from "../definition";
+import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
+import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
+
+const usage = `Usage: npm run --silent playbook:replay -- <incident.json> [options]
+
+Runs playbook/workflow.json (the definition that is deployed) against a Sentinel incident,
+a fake Microsoft Graph directory and fake Sentinel / Key Vault services, and prints one JSON
+report: status, graphCalls, comments, incidentUpdates, notifications, directory,
+actionsExecuted, incident.
+
+  <incident.json>                 the body Sentinel's incident trigger delivers
+  --directory <state.json>        the fake directory: { roleAssignments, users,
+                                  servicePrincipals, groups, faults } (default: empty)
+  --mode remediate|reportOnly     default remediate
+  --exempt <objectId>             exempt principal (the exemptPrincipalIds parameter); repeatable
+  --revoke-sessions true|false    default true
+  --close-incidents true|false    default true
+  --notify <webhook-url>          turn notifications on: the URL is stored as the Key Vault
+                                  secret the playbook reads; it never appears in the report
+  --trace                         add the run history (secured inputs/outputs hidden)
+  --help                          this text
+
+Exit codes: 0 the replay ran (see "status"), 2 bad arguments or input, 1 the definition
+cannot be replayed (an unimplemented feature or an invalid definition).`;
+
+/** Bad command-line arguments (exit code 2). */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** An input file that cannot be read or is not what it should be (exit code 2). */
+export class InputFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "InputFileError";
+    }
+}
+
+export interface ReplayArguments {
+    readonly incidentFile: string;
+    readonly directoryFile?: string;
+    readonly mode: PlaybookMode;
+    readonly exemptPrincipalIds: string[];
+    readonly revokeSessions: boolean;
+    readonly closeIncidents: boolean;
+    readonly notificationWebhookUrl?: string;
+    readonly trace: boolean;
+    readonly help: boolean;
+}
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const valueOptions = ["--directory", "--mode", "--exempt", "--revoke-sessions", "--close-incidents", "--notify"];
+
+/** Parses the command line (`--name value` or `--name=value`). */
+export function parseReplayArguments(args: readonly string[]): ReplayArguments {
+    const positional: string[] = [];
+    const values = new Map<string, string[]>();
+    let trace = false;
+    let help = false;
+    for (let index = 0; index < args.length; index += 1) {
+        const arg = args[index]!;
+        if (arg === "--help" || arg === "-h") help = true;
+        else if (arg === "--trace") trace = true;
+        else if (arg.startsWith("--")) {
+            const [name, inline] = splitOption(arg);
+            if (!valueOptions.includes(name)) throw new UsageError(`unknown option ${name}`);
+            const value = inline ?? args[(index += 1)];
+            if (value === undefined) throw new UsageError(`${name} needs a value`);
+            values.set(name, [...(values.get(name) ?? []), value]);
+        } else positional.push(arg);
+    }
+    if (help) return { incidentFile: "", mode: "remediate", exemptPrincipalIds: [], revokeSessions: true, closeIncidents: true, trace, help };
+    if (positional.length !== 1) throw new UsageError(`expected one incident file, got ${positional.length === 0 ? "none" : positional.join(", ")}`);
+    const notify = single(values, "--notify");
+    const directoryFile = single(values, "--directory");
+    return {
+        incidentFile: positional[0]!,
+        ...(directoryFile === undefined ? {} : { directoryFile }),
+        mode: modeOf(single(values, "--mode")),
+        exemptPrincipalIds: (values.get("--exempt") ?? []).map(checkObjectId),
+        revokeSessions: flagOf(values, "--revoke-sessions"),
+        closeIncidents: flagOf(values, "--close-incidents"),
+        ...(notify === undefined ? {} : { notificationWebhookUrl: checkWebhookUrl(notify) }),
+        trace,
+        help,
+    };
+}
+
+function splitOption(arg: string): [string, string | undefined] {
+    const equals = arg.indexOf("=");
+    return equals < 0 ? [arg, undefined] : [arg.slice(0, equals), arg.slice(equals + 1)];
+}
+
+function single(values: ReadonlyMap<string, string[]>, name: string): string | undefined {
+    const given = values.get(name) ?? [];
+    if (given.length > 1) throw new UsageError(`${name} is given more than once`);
+    return given[0];
+}
+
+function modeOf(value: string | undefined): PlaybookMode {
+    if (value === undefined || value === "remediate" || value === "reportOnly") return value ?? "remediate";
+    throw new UsageError(`--mode must be remediate or reportOnly, not ${JSON.stringify(value)}`);
+}
+
+function flagOf(values: ReadonlyMap<string, string[]>, name: string): boolean {
+    const value = single(values, name);
+    if (value === undefined || value === "true") return true;
+    if (value === "false") return false;
+    throw new UsageError(`${name} must be true or false, not ${JSON.stringify(value)}`);
+}
+
+function checkObjectId(value: string): string {
+    if (!guidPattern.test(value)) throw new UsageError(`--exempt needs an object id (a GUID), not ${JSON.stringify(value)}`);
+    return value;
+}
+
+function checkWebhookUrl(value: string): string {
+    let url: URL | undefined;
+    try {
+        url = new URL(value);
+    } catch {
+        url = undefined;
+    }
+    if (url?.protocol !== "https:") throw new UsageError("--notify needs an https URL");
+    return value;
+}
+
+/** Reads and parses a JSON input file; any failure is an InputFileError naming the file. */
+function readJsonFile(file: string, baseDirectory: string): unknown {
+    const fullPath = path.resolve(baseDirectory, file);
+    let text: string;
+    try {
+        text = fs.readFileSync(fullPath, "utf8");
+    } catch (error) {
+        throw new InputFileError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    try {
+        return JSON.parse(text) as unknown;
+    } catch (error) {
+        throw new InputFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+}
+
+function readDirectory(file: string, baseDirectory: string): DirectoryState {
+    try {
+        return parseDirectoryState(readJsonFile(file, baseDirectory));
+    } catch (error) {
+        if (error instanceof DirectoryStateError) throw new InputFileError(`${file}: ${error.message}`);
+        throw error;
+    }
+}
+
+/** Runs the command; returns the exit code. `baseDirectory` resolves relative file names; `replay` is replaceable for tests. */
+export function runReplayCommand(
+    args: readonly string[],
+    baseDirectory: string,
+    out: (text: string) => void,
+    err: (text: string) => void,
+    replay: (options: ReplayOptions) => ReplayReport = replayIncident,
+): number {
+    try {
+        const parsed = parseReplayArguments(args);
+        if (parsed.help) {
+            out(usage);
+            return 0;
+        }
+        const options: ReplayOptions = {
+            incident: readJsonFile(parsed.incidentFile, baseDirectory),
+            ...(parsed.directoryFile === undefined ? {} : { directory: readDirectory(parsed.directoryFile, baseDirectory) }),
+            mode: parsed.mode,
+            exemptPrincipalIds: parsed.exemptPrincipalIds,
+            revokeSessions: parsed.revokeSessions,
+            closeIncidents: parsed.closeIncidents,
+            ...(parsed.notificationWebhookUrl === undefined ? {} : { notificationWebhookUrl: parsed.notificationWebhookUrl }),
+            trace: parsed.trace,
+        };
+        out(JSON.stringify(replay(options), null, 2));
+        return 0;
+    } catch (error) {
+        const inputProblem = error instanceof UsageError || error instanceof InputFileError || error instanceof IncidentFormatError;
+        err(`playbook:replay: ${(error as Error).message}${error instanceof UsageError ? "\n(--help lists the options)" : ""}`);
+        return inputProblem ? 2 : 1;
+    }
+}
+
+if (require.main === module) {
+    // npm runs scripts from the package root; INIT_CWD is where the command was typed.
+    const baseDirectory = process.env.INIT_CWD ?? process.cwd();
+    process.exitCode = runReplayCommand(
+        process.argv.slice(2),
+        baseDirectory,
+        (text) => process.stdout.write(`${text}\n`),
+        (text) => process.stderr.write(`${text}\n`),
+    );
+}

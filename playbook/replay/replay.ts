@@ -1,0 +1,136 @@
+/**
+ * Replays the project's own playbook definition (`playbook/workflow.json`, the JSON that is
+ * deployed) against one Sentinel incident, a fake directory and fake Azure services, and
+ * reports every call it made. Parameters go through `workflowParameters()`, the same plumbing
+ * the deployed workflow resource uses.
+ */
+import { loadPlaybookDefinition, PlaybookMode, workflowParameters } from "../definition";
+import { DirectoryState, emptyDirectory } from "./directory-state";
+import { ActionRecord, ErrorInfo, runWorkflow, RunStatus } from "./engine";
+import { FakeCloud, FakeKeyVault, FakeWebhook } from "./fake-cloud";
+import { FakeGraph, GraphCall } from "./fake-graph";
+import { FakeSentinel, IncidentState } from "./fake-sentinel";
+import { isJsonObject, JsonObject } from "./values";
+
+export interface ReplayOptions {
+    /** The body Sentinel's incident trigger delivers (`{ object: { id, properties: { ..., Alerts } } }`). */
+    readonly incident: unknown;
+    /** Default: an empty directory. */
+    readonly directory?: DirectoryState;
+    /** Default `remediate`. */
+    readonly mode?: PlaybookMode;
+    readonly exemptPrincipalIds?: readonly string[];
+    /** Default true. */
+    readonly revokeSessions?: boolean;
+    /** Default true. */
+    readonly closeIncidents?: boolean;
+    /** Configures notifications: a Key Vault secret holding this webhook URL. Default: off. */
+    readonly notificationWebhookUrl?: string;
+    /** Adds the run history (secured inputs/outputs hidden) to the report. */
+    readonly trace?: boolean;
+    /** Another definition to replay (engine tests); default the project's playbook/workflow.json. */
+    readonly definition?: unknown;
+}
+
+export interface ReplayReport {
+    readonly status: RunStatus;
+    /** Every Graph request, retries included, in order. */
+    readonly graphCalls: GraphCall[];
+    readonly comments: string[];
+    /** The bodies of the incident updates, as the definition sent them. */
+    readonly incidentUpdates: JsonObject[];
+    /** The bodies posted to the notification webhook (never its URL). */
+    readonly notifications: unknown[];
+    /** The directory after the run. */
+    readonly directory: DirectoryState;
+    /** Action executions, as Logic Apps bills them. */
+    readonly actionsExecuted: number;
+    /** The incident after the run: status, severity, classification, tags. */
+    readonly incident: IncidentState;
+    /** The run's error when a Terminate action failed it. */
+    readonly error?: ErrorInfo;
+    readonly trace?: ActionRecord[];
+}
+
+/** A trigger body that is not a Sentinel incident; the message names what is missing. */
+export class IncidentFormatError extends Error {
+    constructor(message: string) {
+        super(`incident: ${message}`);
+        this.name = "IncidentFormatError";
+    }
+}
+
+/** Fixed, obviously fake Azure ids the replay deploys the playbook "to". */
+export const replayEnvironment = {
+    identityResourceId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pimguard-replay/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pimguard-replay",
+    sentinelConnection: {
+        connectionId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pimguard-replay/providers/Microsoft.Web/connections/azuresentinel-pimguard",
+        connectionName: "azuresentinel-pimguard",
+        managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
+    },
+    keyVaultUri: "https://kv-pimguard-replay.vault.azure.net/",
+    notificationSecretName: "pimguard-notification-webhook",
+} as const;
+
+export function replayIncident(options: ReplayOptions): ReplayReport {
+    const incident = checkIncident(options.incident);
+    const notifying = options.notificationWebhookUrl !== undefined;
+    const parameters = workflowParameters({
+        sentinelConnection: replayEnvironment.sentinelConnection,
+        identityResourceId: replayEnvironment.identityResourceId,
+        mode: options.mode ?? "remediate",
+        revokeSessions: options.revokeSessions ?? true,
+        closeIncidents: options.closeIncidents ?? true,
+        exemptPrincipalIds: options.exemptPrincipalIds ?? [],
+        keyVaultUri: replayEnvironment.keyVaultUri,
+        notificationSecretName: notifying ? replayEnvironment.notificationSecretName : "",
+    });
+    const secrets = new Map<string, string>(notifying ? [[replayEnvironment.notificationSecretName, options.notificationWebhookUrl!]] : []);
+    const cloud = new FakeCloud(
+        new FakeGraph(options.directory ?? emptyDirectory, replayEnvironment.identityResourceId),
+        new FakeSentinel(incident.id, incident.initialState),
+        new FakeKeyVault(replayEnvironment.keyVaultUri, secrets, replayEnvironment.identityResourceId),
+        notifying ? new FakeWebhook(options.notificationWebhookUrl!) : undefined,
+    );
+    const run = runWorkflow({
+        definition: options.definition ?? loadPlaybookDefinition(),
+        parameters: parameters as unknown as Record<string, unknown>,
+        triggerBody: options.incident,
+        network: cloud,
+    });
+    const report: ReplayReport = {
+        status: run.status,
+        graphCalls: cloud.graph.calls,
+        comments: cloud.sentinel.comments,
+        incidentUpdates: cloud.sentinel.updates,
+        notifications: cloud.webhook?.posts.map((post) => post.body) ?? [],
+        directory: cloud.graph.snapshot(),
+        actionsExecuted: run.actionsExecuted,
+        incident: cloud.sentinel.incident,
+        ...(run.error === undefined ? {} : { error: run.error }),
+        ...(options.trace === true ? { trace: run.history } : {}),
+    };
+    return report;
+}
+
+/** The parts of the trigger body the fakes need; the rest is the playbook's to read (and to reject). */
+function checkIncident(incident: unknown): { id: string; initialState: { status: string; severity: string; tags: string[] } } {
+    const object = isJsonObject(incident) ? incident.object : undefined;
+    if (!isJsonObject(object)) throw new IncidentFormatError("expected the incident trigger's body, an object with an 'object' property");
+    if (typeof object.id !== "string" || !object.id.includes("/providers/Microsoft.SecurityInsights/Incidents/")) {
+        throw new IncidentFormatError("object.id must be the incident's ARM id (…/providers/Microsoft.SecurityInsights/Incidents/<id>)");
+    }
+    const properties = object.properties;
+    if (!isJsonObject(properties)) throw new IncidentFormatError("object.properties must be an object");
+    if (!Array.isArray(properties.Alerts)) throw new IncidentFormatError("object.properties.Alerts must be an array (capital A, as Sentinel sends it)");
+    const labels = Array.isArray(properties.labels) ? properties.labels : [];
+    return {
+        id: object.id,
+        initialState: {
+            status: typeof properties.status === "string" ? properties.status : "New",
+            severity: typeof properties.severity === "string" ? properties.severity : "Medium",
+            tags: labels.flatMap((label) => (isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [])),
+        },
+    };
+}

@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { graphPermissionsRequired, loadPlaybookDefinition } from "../playbook/definition";
+import { listActions } from "../playbook/structure";
+import { graphAppRoleIds, minimalConfig, runStack, StackRun } from "./support/stackHarness";
+
+/** Permission values of the Graph app roles the deployed identity holds, read from the mock graph. */
+function grantedGraphPermissions(run: StackRun): string[] {
+    const valueById = new Map(Object.entries(graphAppRoleIds).map(([value, id]) => [id, value]));
+    return run
+        .ofType("azuread:index/appRoleAssignment:AppRoleAssignment")
+        .map((assignment) => valueById.get(assignment.inputs.appRoleId) ?? `unknown app role ${assignment.inputs.appRoleId}`)
+        .sort();
+}
+
+describe("the deployed playbook and the identity it runs as", () => {
+    let run: StackRun;
+    const definition = loadPlaybookDefinition();
+
+    before(async () => {
+        run = await runStack(minimalConfig);
+        if (run.error) {
+            throw run.error;
+        }
+    });
+
+    it("the identity holds exactly the Graph permissions the definition's calls need, no more", () => {
+        expect(grantedGraphPermissions(run)).to.deep.equal(graphPermissionsRequired(definition));
+    });
+
+    it("the workflow resource deploys the definition from playbook/ unchanged", () => {
+        expect(run.single("azure-native:logic:Workflow").inputs.definition).to.deep.equal(JSON.parse(JSON.stringify(definition)));
+    });
+
+    it("the workflow resource gives a value for every definition parameter and nothing else", () => {
+        const deployed = Object.keys(run.single("azure-native:logic:Workflow").inputs.parameters).sort();
+        expect(deployed).to.deep.equal(Object.keys(definition.parameters).sort());
+    });
+
+    it("every connection an action or trigger uses is wired in $connections to the deployed API connection", () => {
+        const used = new Set<string>();
+        const collect = (inputs: unknown) => {
+            const text = JSON.stringify(inputs ?? {});
+            for (const match of text.matchAll(/parameters\('\$connections'\)\['(\w+)'\]/g)) {
+                used.add(match[1]);
+            }
+        };
+        Object.values(definition.triggers).forEach((trigger) => collect(trigger.inputs));
+        listActions(definition).forEach(({ action }) => collect(action.inputs));
+        expect([...used]).to.deep.equal(["azuresentinel"]);
+
+        const wired = run.single("azure-native:logic:Workflow").inputs.parameters.$connections.value;
+        const connection = run.single("azure-native:resources:Resource");
+        for (const name of used) {
+            expect(wired[name]?.connectionId, name).to.equal(connection.id);
+        }
+    });
+});

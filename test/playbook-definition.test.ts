@@ -1,0 +1,386 @@
+import { expect } from "chai";
+import {
+    graphCallsIn,
+    graphPermissionFor,
+    graphPermissionsRequired,
+    loadPlaybookDefinition,
+    parsePlaybookDefinition,
+    PlaybookParameterValues,
+    workflowParameters,
+} from "../playbook/definition";
+import { listActions, WorkflowAction, WorkflowDefinition } from "../playbook/structure";
+import { filteredProperties, loadGraphFacts, methodsAllowedOn, propertiesOf, resolveGraphPath } from "./support/graph-contract";
+import { connectionNamesUsed, functionNamesUsed, referenceProblems, runAfterCycles, runAfterProblems } from "./support/workflow-checks";
+
+const identityResourceId =
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pimguard";
+
+const sampleValues: PlaybookParameterValues = {
+    sentinelConnection: {
+        connectionId: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.Web/connections/azuresentinel-pimguard",
+        connectionName: "azuresentinel-pimguard",
+        managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
+    },
+    identityResourceId,
+    mode: "remediate",
+    revokeSessions: true,
+    closeIncidents: true,
+    exemptPrincipalIds: ["6F1C2D3E-0000-4000-8000-00000000BEEF"],
+    keyVaultUri: "https://kv-pimguard-ab12cd.vault.azure.net",
+    notificationSecretName: "pimguard-webhook",
+};
+
+/** A deep copy to mutate when showing that a check catches a broken definition. */
+function copyOf(definition: WorkflowDefinition): WorkflowDefinition {
+    return JSON.parse(JSON.stringify(definition));
+}
+
+function actionNamed(definition: WorkflowDefinition, name: string): WorkflowAction {
+    const found = listActions(definition).find((located) => located.name === name);
+    if (found === undefined) throw new Error(`the definition has no action ${name}`);
+    return found.action;
+}
+
+function httpActions(definition: WorkflowDefinition): { name: string; inputs: Record<string, any>; action: WorkflowAction }[] {
+    return listActions(definition)
+        .filter(({ action }) => action.type === "Http")
+        .map(({ name, action }) => ({ name, action, inputs: action.inputs as Record<string, any> }));
+}
+
+const definition = loadPlaybookDefinition();
+
+describe("remediation playbook definition (playbook/workflow.json)", () => {
+    describe("structure", () => {
+        it("has exactly the top-level keys of a workflow definition", () => {
+            expect(Object.keys(definition).sort()).to.deep.equal(
+                ["$schema", "actions", "contentVersion", "outputs", "parameters", "triggers"].sort(),
+            );
+            expect(definition.$schema).to.equal(
+                "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            );
+        });
+
+        it("rejects a definition file that lacks a top-level key, naming the key", () => {
+            expect(() => parsePlaybookDefinition(JSON.stringify({ ...definition, triggers: undefined }))).to.throw(/"triggers"/);
+        });
+
+        it("starts only from a Sentinel incident, through the azuresentinel connection's webhook", () => {
+            const triggers = Object.values(definition.triggers);
+            expect(triggers).to.have.length(1);
+            expect(triggers[0]).to.deep.include({ type: "ApiConnectionWebhook" });
+            expect(triggers[0]!.inputs).to.deep.equal({
+                host: { connection: { name: "@parameters('$connections')['azuresentinel']['connectionId']" } },
+                body: { callback_url: "@{listCallbackUrl()}" },
+                path: "/incident-creation",
+            });
+        });
+
+        it("only uses action types a Consumption Logic App runs", () => {
+            const consumptionTypes = new Set([
+                "Compose", "Query", "Select", "ParseJson", "InitializeVariable", "SetVariable", "AppendToArrayVariable",
+                "If", "Switch", "Foreach", "Until", "Scope", "Terminate", "Http", "ApiConnection",
+            ]);
+            const unsupported = listActions(definition).filter(({ action }) => !consumptionTypes.has(action.type));
+            expect(unsupported.map(({ name, action }) => `${name}: ${action.type}`)).to.deep.equal([]);
+        });
+
+        it("only calls documented workflow definition language functions", () => {
+            const documented = new Set(
+                [
+                    "and", "or", "not", "if", "equals", "greater", "greaterOrEquals", "less", "lessOrEquals",
+                    "concat", "endsWith", "startsWith", "indexOf", "lastIndexOf", "nthIndexOf", "replace", "split", "substring",
+                    "toLower", "toUpper", "trim", "length", "contains", "empty", "first", "last", "join", "union", "intersection",
+                    "skip", "take", "createArray", "coalesce", "json", "string", "int", "bool", "array",
+                    "encodeUriComponent", "decodeUriComponent", "add", "sub", "utcNow", "guid",
+                    "body", "outputs", "actions", "result", "items", "item", "variables", "parameters", "triggerBody",
+                    "triggerOutputs", "listCallbackUrl", "workflow",
+                ].map((name) => name.toLowerCase()),
+            );
+            expect(functionNamesUsed(definition).filter((name) => !documented.has(name.toLowerCase()))).to.deep.equal([]);
+        });
+
+        it("names only actions of the same scope in every runAfter", () => {
+            expect(runAfterProblems(definition)).to.deep.equal([]);
+        });
+
+        it("catches a runAfter that names an action of another scope", () => {
+            const broken = copyOf(definition);
+            (actionNamed(broken, "Post_incident_comment") as { runAfter: object }).runAfter = { Delete_role_assignment: ["Succeeded"] };
+            expect(runAfterProblems(broken)).to.deep.equal([
+                "Post_incident_comment runs after Delete_role_assignment, which is not another action of its scope",
+            ]);
+        });
+
+        it("has no runAfter cycle in any scope", () => {
+            expect(runAfterCycles(definition)).to.deep.equal([]);
+        });
+
+        it("catches a runAfter cycle", () => {
+            const broken = copyOf(definition);
+            (actionNamed(broken, "Initialize_alert_reports") as { runAfter: object }).runAfter = { For_each_alert: ["Succeeded"] };
+            expect(runAfterCycles(broken)).to.have.length(1);
+        });
+
+        it("references only actions, loops, variables and parameters that exist and have been reached", () => {
+            expect(referenceProblems(definition)).to.deep.equal([]);
+        });
+
+        it("catches a reference to an action that may not have run yet", () => {
+            const broken = copyOf(definition);
+            (actionNamed(broken, "Describe_alert") as { runAfter: object }).runAfter = { Read_custom_details: ["Succeeded"] };
+            (actionNamed(broken, "Normalize_alert_fields") as { runAfter: object }).runAfter = { Describe_alert: ["Succeeded"] };
+            expect(referenceProblems(broken).some((problem) => /^Describe_alert: outputs\('Normalize_alert_fields'\) may not have run yet/.test(problem))).to
+                .equal(true);
+        });
+
+        it("catches items() outside its Foreach and an undeclared parameter", () => {
+            const broken = copyOf(definition);
+            (actionNamed(broken, "Decide_incident_outcome") as { inputs: unknown }).inputs =
+                "@concat(items('For_each_alert'), parameters('dryRun'))";
+            expect(referenceProblems(broken)).to.deep.equal([
+                "Decide_incident_outcome: items('For_each_alert') is not inside that Foreach",
+                "Decide_incident_outcome: parameters('dryRun') is not declared",
+            ]);
+        });
+
+        it("uses only connections that workflowParameters wires", () => {
+            const wired = Object.keys(workflowParameters(sampleValues).$connections.value);
+            expect(connectionNamesUsed(definition)).to.not.be.empty;
+            expect(connectionNamesUsed(definition).filter((name) => !wired.includes(name))).to.deep.equal([]);
+        });
+
+        it("runs the alert loop one alert at a time (a per-alert variable is reset in each iteration)", () => {
+            expect(actionNamed(definition, "For_each_alert").operationOptions).to.equal("Sequential");
+            expect(actionNamed(definition, "For_each_assignment_to_remove").operationOptions).to.equal("Sequential");
+        });
+    });
+
+    describe("parameters", () => {
+        it("declares exactly the contract's parameters with their types", () => {
+            const declared = Object.fromEntries(Object.entries(definition.parameters).map(([name, parameter]) => [name, parameter.type]));
+            expect(declared).to.deep.equal({
+                $connections: "Object",
+                identityResourceId: "String",
+                mode: "String",
+                revokeSessions: "Bool",
+                closeIncidents: "Bool",
+                exemptPrincipalIds: "Array",
+                keyVaultUri: "String",
+                notificationSecretName: "String",
+            });
+        });
+
+        it("defaults to report-only mode and no notification when a value is missing", () => {
+            expect(definition.parameters["mode"]!.defaultValue).to.equal("reportOnly");
+            expect(definition.parameters["mode"]!.allowedValues).to.have.members(["remediate", "reportOnly"]);
+            expect(definition.parameters["notificationSecretName"]!.defaultValue).to.equal("");
+            expect(definition.parameters["identityResourceId"]!.defaultValue).to.equal(undefined);
+        });
+
+        it("keeps deployment-specific values out of the definition", () => {
+            const text = JSON.stringify(definition);
+            expect(text).to.not.match(/\/subscriptions\//i);
+            expect(text).to.not.match(/vault\.azure\.net\//i);
+            expect(text).to.not.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
+        });
+    });
+
+    describe("workflowParameters", () => {
+        it("gives a value to exactly the definition's parameters", () => {
+            expect(Object.keys(workflowParameters(sampleValues)).sort()).to.deep.equal(Object.keys(definition.parameters).sort());
+        });
+
+        it("wires the Sentinel connection with the managed identity", () => {
+            expect(workflowParameters(sampleValues).$connections.value).to.deep.equal({
+                azuresentinel: {
+                    connectionId: sampleValues.sentinelConnection.connectionId,
+                    connectionName: "azuresentinel-pimguard",
+                    id: sampleValues.sentinelConnection.managedApiId,
+                    connectionProperties: { authentication: { type: "ManagedServiceIdentity", identity: identityResourceId } },
+                },
+            });
+        });
+
+        it("lower-cases exempt object ids, because the playbook compares them exactly", () => {
+            expect(workflowParameters(sampleValues).exemptPrincipalIds.value).to.deep.equal(["6f1c2d3e-0000-4000-8000-00000000beef"]);
+        });
+
+        it("ends the vault URI with a slash, because the playbook appends secrets/<name>", () => {
+            expect(workflowParameters(sampleValues).keyVaultUri.value).to.equal("https://kv-pimguard-ab12cd.vault.azure.net/");
+        });
+
+        it("passes mode and flags through unchanged", () => {
+            const parameters = workflowParameters({ ...sampleValues, mode: "reportOnly", revokeSessions: false, closeIncidents: false });
+            expect([parameters.mode.value, parameters.revokeSessions.value, parameters.closeIncidents.value]).to.deep.equal([
+                "reportOnly",
+                false,
+                false,
+            ]);
+        });
+
+        it("accepts an empty vault URI when notifications are off", () => {
+            const parameters = workflowParameters({ ...sampleValues, keyVaultUri: "", notificationSecretName: "" });
+            expect([parameters.keyVaultUri.value, parameters.notificationSecretName.value]).to.deep.equal(["", ""]);
+        });
+
+        it("rejects an exempt id that is not a GUID, naming it", () => {
+            expect(() => workflowParameters({ ...sampleValues, exemptPrincipalIds: ["breakglass@contoso.com"] })).to.throw(
+                /exemptPrincipalIds\[0\] "breakglass@contoso.com" is not an object id/,
+            );
+        });
+
+        it("rejects an unknown mode, naming the allowed ones", () => {
+            expect(() => workflowParameters({ ...sampleValues, mode: "remove" as never })).to.throw(/mode "remove" is not one of remediate, reportOnly/);
+        });
+
+        it("rejects a system-assigned or malformed identity id", () => {
+            expect(() => workflowParameters({ ...sampleValues, identityResourceId: "SystemAssigned" })).to.throw(
+                /identityResourceId "SystemAssigned" is not a user-assigned identity id/,
+            );
+        });
+
+        it("rejects a notification secret without a usable vault URI", () => {
+            expect(() => workflowParameters({ ...sampleValues, keyVaultUri: "" })).to.throw(/keyVaultUri "" is not a URL/);
+            expect(() => workflowParameters({ ...sampleValues, keyVaultUri: "http://kv.vault.azure.net/" })).to.throw(/https root URI/);
+        });
+
+        it("rejects a secret name Key Vault would not accept", () => {
+            expect(() => workflowParameters({ ...sampleValues, notificationSecretName: "web hook/url" })).to.throw(
+                /notificationSecretName "web hook\/url" is not a Key Vault secret name/,
+            );
+        });
+
+        it("rejects a connection that is not the azuresentinel managed API", () => {
+            const sentinelConnection = { ...sampleValues.sentinelConnection, managedApiId: "/subscriptions/x/providers/Microsoft.Web/locations/westeurope/managedApis/office365" };
+            expect(() => workflowParameters({ ...sampleValues, sentinelConnection })).to.throw(/managedApiId .* is not the azuresentinel managed API/);
+        });
+    });
+
+    describe("Graph contract", () => {
+        const facts = loadGraphFacts();
+        const calls = graphCallsIn(definition);
+
+        it("lists the assignments, deletes one, and revokes sessions - and calls Graph for nothing else", () => {
+            expect(calls.map(({ method, path }) => `${method} ${path}`)).to.deep.equal([
+                "GET /roleManagement/directory/roleAssignments",
+                "DELETE /roleManagement/directory/roleAssignments/{id}",
+                "POST /users/{principalId}/revokeSignInSessions",
+            ]);
+        });
+
+        it("calls only paths and methods that exist in Graph v1.0", () => {
+            for (const call of calls) {
+                const target = resolveGraphPath(facts, call.path);
+                expect(methodsAllowedOn(target), `${call.method} ${call.path}`).to.include(call.method);
+            }
+        });
+
+        it("deletes a role assignment entity and revokes through the action bound to a user", () => {
+            expect(resolveGraphPath(facts, "/roleManagement/directory/roleAssignments/{id}")).to.deep.equal({
+                kind: "entity",
+                type: "microsoft.graph.unifiedRoleAssignment",
+                addressedByKey: true,
+            });
+            expect(resolveGraphPath(facts, "/users/{principalId}/revokeSignInSessions")).to.deep.equal({
+                kind: "action",
+                name: "revokeSignInSessions",
+            });
+        });
+
+        it("rejects a path Graph v1.0 does not have, naming the segment", () => {
+            expect(() => resolveGraphPath(facts, "/roleManagement/directory/roleAssignment/{id}")).to.throw(/"roleAssignment"/);
+            expect(() => resolveGraphPath(facts, "/servicePrincipals/{id}/revokeSignInSessions")).to.throw(/"servicePrincipals"/);
+            expect(methodsAllowedOn(resolveGraphPath(facts, "/roleManagement/directory/roleAssignments"))).to.not.include("DELETE");
+        });
+
+        it("filters the listing on properties a role assignment has", () => {
+            const listing = calls.find((call) => call.method === "GET");
+            expect(filteredProperties(listing?.filter ?? "")).to.deep.equal(["principalId", "roleDefinitionId"]);
+            const properties = propertiesOf(facts, "microsoft.graph.unifiedRoleAssignment");
+            expect(filteredProperties(listing!.filter!).filter((property) => !properties.includes(property))).to.deep.equal([]);
+        });
+    });
+
+    describe("permissions contract", () => {
+        it("needs RoleManagement.ReadWrite.Directory and User.RevokeSessions.All, nothing else", () => {
+            expect(graphPermissionsRequired(definition)).to.deep.equal(["RoleManagement.ReadWrite.Directory", "User.RevokeSessions.All"]);
+        });
+
+        it("does not ask for the read permission separately: ReadWrite covers the listing", () => {
+            expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignments" })).to.equal(
+                "RoleManagement.Read.Directory",
+            );
+            expect(graphPermissionsRequired(definition)).to.not.include("RoleManagement.Read.Directory");
+        });
+
+        it("refuses to guess the permission of a Graph call it does not know", () => {
+            expect(() => graphPermissionFor({ method: "DELETE", path: "/users/{id}" })).to.throw(/no known Graph permission for DELETE \/users\/\{\}/);
+        });
+
+        it("counts a Graph call added anywhere in the definition, however deeply nested", () => {
+            const extended = copyOf(definition);
+            const revokeBranch = actionNamed(extended, "If_sessions_must_be_revoked") as { actions: Record<string, unknown> };
+            revokeBranch.actions["Delete_user"] = {
+                type: "Http",
+                inputs: { method: "DELETE", uri: "https://graph.microsoft.com/v1.0/users/@{items('For_each_alert')?['id']}" },
+                runAfter: {},
+            };
+            expect(() => graphPermissionsRequired(extended)).to.throw(/DELETE \/users\/\{\}/);
+        });
+
+        it("refuses Graph beta: only v1.0 is checked and granted", () => {
+            const beta = copyOf(definition);
+            (actionNamed(beta, "List_role_assignments").inputs as { uri: string }).uri =
+                "https://graph.microsoft.com/beta/roleManagement/directory/roleAssignments";
+            expect(() => graphCallsIn(beta)).to.throw(/List_role_assignments calls Graph outside https:\/\/graph.microsoft.com\/v1.0/);
+        });
+    });
+
+    describe("HTTP actions", () => {
+        const graphAuthentication = {
+            type: "ManagedServiceIdentity",
+            identity: "@parameters('identityResourceId')",
+            audience: "https://graph.microsoft.com",
+        };
+
+        it("authenticates every Graph call with the user-assigned identity for Graph", () => {
+            const graph = httpActions(definition).filter(({ inputs }) => String(inputs["uri"]).startsWith("https://graph.microsoft.com/"));
+            expect(graph).to.have.length(3);
+            for (const { name, inputs } of graph) expect(inputs["authentication"], name).to.deep.equal(graphAuthentication);
+        });
+
+        it("reads the webhook secret with the same identity, for Key Vault", () => {
+            const vault = httpActions(definition).filter(({ inputs }) => String(inputs["uri"]).startsWith("@{parameters('keyVaultUri')}"));
+            expect(vault.map(({ name }) => name)).to.deep.equal(["Read_notification_webhook_url"]);
+            expect(vault[0]!.inputs["method"]).to.equal("GET");
+            expect(vault[0]!.inputs["uri"]).to.equal("@{parameters('keyVaultUri')}secrets/@{parameters('notificationSecretName')}?api-version=7.4");
+            expect(vault[0]!.inputs["authentication"]).to.deep.equal({ ...graphAuthentication, audience: "https://vault.azure.net" });
+        });
+
+        it("sends no identity token to the webhook, and calls no other host", () => {
+            const others = httpActions(definition).filter(
+                ({ inputs }) =>
+                    !String(inputs["uri"]).startsWith("https://graph.microsoft.com/") && !String(inputs["uri"]).startsWith("@{parameters('keyVaultUri')}"),
+            );
+            expect(others.map(({ name, inputs }) => [name, inputs["uri"], inputs["authentication"]])).to.deep.equal([
+                ["Post_notification", "@body('Read_notification_webhook_url')?['value']", undefined],
+            ]);
+        });
+
+        it("retries every Graph call explicitly: exponential, 4 retries from 10 seconds", () => {
+            const graph = httpActions(definition).filter(({ inputs }) => String(inputs["uri"]).startsWith("https://graph.microsoft.com/"));
+            for (const { name, inputs } of graph) {
+                expect(inputs["retryPolicy"], name).to.deep.include({ type: "exponential", count: 4, interval: "PT10S" });
+                expect(inputs["retryPolicy"], name).to.have.keys("type", "count", "interval", "minimumInterval", "maximumInterval");
+            }
+        });
+
+        it("keeps the webhook URL out of run history: secure inputs and outputs on the secret read and the post", () => {
+            for (const name of ["Read_notification_webhook_url", "Post_notification"]) {
+                const secureData = (actionNamed(definition, name).runtimeConfiguration as { secureData?: { properties?: string[] } } | undefined)
+                    ?.secureData;
+                expect(secureData?.properties, name).to.have.members(["inputs", "outputs"]);
+            }
+        });
+    });
+});

