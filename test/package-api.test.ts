@@ -45,17 +45,34 @@ function componentClasses(): ComponentClass[] {
     return found;
 }
 
-/** Properties of the exported interfaces named, that have no `/** ... *\/` comment. */
-function undocumentedProperties(interfaceNames: Set<string>): string[] {
-    const missing: string[] = [];
+/** Every interface declared in components/, by name. */
+function componentInterfaces(): Map<string, ts.InterfaceDeclaration> {
+    const found = new Map<string, ts.InterfaceDeclaration>();
     for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
-        for (const statement of parseComponentModule(file).statements) {
-            if (ts.isInterfaceDeclaration(statement) && interfaceNames.has(statement.name.text)) {
-                for (const member of statement.members) {
-                    if (ts.isPropertySignature(member) && ts.getJSDocCommentsAndTags(member).length === 0) {
-                        missing.push(`${statement.name.text}.${member.name.getText()}`);
-                    }
-                }
+        parseComponentModule(file).statements.filter(ts.isInterfaceDeclaration).forEach((declaration) => found.set(declaration.name.text, declaration));
+    }
+    return found;
+}
+
+/**
+ * Properties with no `/** ... *\/` comment in the interfaces named and in those they extend
+ * (an importer's editor shows inherited properties' comments too).
+ */
+function undocumentedProperties(interfaceNames: Set<string>): string[] {
+    const interfaces = componentInterfaces();
+    const pending = [...interfaceNames];
+    const checked = new Set<string>();
+    const missing: string[] = [];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+        const declaration = interfaces.get(name);
+        if (declaration === undefined || checked.has(name)) {
+            continue;
+        }
+        checked.add(name);
+        declaration.heritageClauses?.forEach((clause) => clause.types.forEach((type) => pending.push(type.expression.getText())));
+        for (const member of declaration.members) {
+            if (ts.isPropertySignature(member) && ts.getJSDocCommentsAndTags(member).length === 0) {
+                missing.push(`${name}.${member.name.getText()}`);
             }
         }
     }
