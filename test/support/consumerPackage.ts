@@ -11,6 +11,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { parse as parseYaml } from "yaml";
 import type { MockRunInput, MockRunResult } from "./consumerMockRun";
+import { readStackConfig } from "./stackFiles";
 
 export const repositoryRoot = path.resolve(__dirname, "..", "..");
 export const consumerSource = path.join(repositoryRoot, "examples", "consumer");
@@ -96,18 +97,13 @@ export function projectName(programDir: string): string {
     return (parseYaml(fs.readFileSync(path.join(programDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 }
 
-/** A stack file's config as the Pulumi CLI hands it to a program: structured values as JSON text. */
-export function stackConfig(programDir: string, stack: string): Record<string, string> {
-    const file = path.join(programDir, `Pulumi.${stack}.yaml`);
-    const parsed = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const config: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed.config ?? {})) {
-        if (typeof value === "object" && value !== null && "secure" in value) {
-            throw new Error(`${file}: ${key} is encrypted; the mock run cannot decrypt it, pass it as an extra secret`);
-        }
-        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+/** A stack's config for a mock run; encrypted values cannot be read there, so they are refused. */
+function stackConfig(programDir: string, stack: string): Record<string, string> {
+    const { plain, encrypted } = readStackConfig(programDir, stack);
+    if (encrypted.length > 0) {
+        throw new Error(`Pulumi.${stack}.yaml encrypts ${encrypted.join(", ")}; a mock run cannot decrypt them, pass them as extra secrets`);
     }
-    return config;
+    return plain;
 }
 
 export function makeWorkDir(): string {
