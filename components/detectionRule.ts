@@ -7,6 +7,7 @@ import { detectionQueryFile } from "./names";
 import { SentinelWorkspace } from "./sentinelWatchlist";
 
 export interface DetectionRuleArgs {
+    /** The Sentinel workspace the rule runs in; it must hold both pimguard watchlists. */
     workspace: SentinelWorkspace;
     /** How often the rule runs; 5 (the default) to 20160 minutes. */
     ruleFrequencyMinutes?: number;

@@ -8,8 +8,11 @@ import { roleAssignmentName } from "./playbookIdentity";
 import { SentinelWorkspace } from "./sentinelWatchlist";
 
 export interface PlaybookAutomationArgs {
+    /** The Sentinel workspace whose incidents the automation rule watches. */
     workspace: SentinelWorkspace;
+    /** Subscription of the role definition granted to Azure Security Insights. */
     subscriptionId: pulumi.Input<string>;
+    /** Entra tenant id of the Logic App, which the automation rule's playbook action names. */
     tenantId: pulumi.Input<string>;
     /** The analytics rule's full ARM id: only its incidents run the playbook. */
     ruleResourceId: pulumi.Input<string>;

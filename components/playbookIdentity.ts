@@ -7,13 +7,17 @@ import { azureRoleIds, microsoftAppIds, playbookGraphAppRoles, roleDefinitionId 
 import { deterministicGuid } from "./deterministicGuid";
 
 export interface PlaybookIdentityArgs {
+    /** Resource group of the identity: Tier 0, like the playbook beside it. */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the identity. */
     location: pulumi.Input<string>;
+    /** Subscription of the Azure role definitions granted to the identity. */
     subscriptionId: pulumi.Input<string>;
     /** The Sentinel workspace's ARM id: the identity may respond to incidents there. */
     workspaceId: pulumi.Input<string>;
     /** The Key Vault's ARM id: the identity may read its secrets. */
     vaultId: pulumi.Input<string>;
+    /** Tags for the identity. */
     tags?: Record<string, string>;
 }
 

@@ -5,19 +5,27 @@ import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } f
 import { Mode } from "./config";
 
 export interface RemediationPlaybookArgs {
+    /** Resource group of the Logic App and its Sentinel connection: Tier 0. */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the Logic App; also picks the regional Sentinel managed API. */
     location: pulumi.Input<string>;
+    /** Subscription of the Sentinel managed API the connection uses. */
     subscriptionId: pulumi.Input<string>;
     /** The user-assigned identity the workflow and its Sentinel connection run as. */
     identityResourceId: pulumi.Input<string>;
+    /** `remediate` removes the assignment; `reportOnly` only comments what it would remove. */
     mode: Mode;
+    /** Revoke a user's sign-in sessions after removing the role. */
     revokeSessions: boolean;
+    /** Close the incident as True Positive when remediation succeeded. */
     closeIncidents: boolean;
     /** Object ids the playbook never removes, whatever the alert says. */
     exemptPrincipalIds: string[];
+    /** URI of the vault holding the notification secret, e.g. `https://kv-pimguard-ab12cd.vault.azure.net/`. */
     keyVaultUri: pulumi.Input<string>;
     /** Empty: no notification. */
     notificationSecretName: string;
+    /** Tags for the Logic App and the connection. */
     tags?: Record<string, string>;
 }
 

@@ -4,21 +4,28 @@ import { RandomString } from "@pulumi/random/randomString";
 
 /** A vault pimguard did not create: it only adds its secret and grants the playbook read access. */
 export interface ExistingVault {
+    /** The vault's ARM id: the playbook's identity gets Key Vault Secrets User on it. */
     id: pulumi.Input<string>;
+    /** The vault's name. */
     name: pulumi.Input<string>;
+    /** The vault's resource group. */
     resourceGroupName: pulumi.Input<string>;
     /** e.g. `https://kv-example.vault.azure.net/` */
     vaultUri: pulumi.Input<string>;
 }
 
 export interface SecretsVaultArgs {
+    /** Resource group of a vault pimguard creates (ignored with `existingVault`). */
     resourceGroupName: pulumi.Input<string>;
+    /** Azure region of a vault pimguard creates. */
     location: pulumi.Input<string>;
+    /** Entra tenant whose identities the vault trusts. */
     tenantId: pulumi.Input<string>;
     /** Use this vault instead of creating one. It should be in RBAC mode with purge protection. */
     existingVault?: ExistingVault;
     /** Stored as a Key Vault secret; the playbook reads it at run time. Keep it a Pulumi secret. */
     notificationWebhookUrl?: pulumi.Input<string>;
+    /** Tags for the vault and the secret. */
     tags?: Record<string, string>;
 }
 

@@ -3,15 +3,20 @@ import * as securityinsights from "@pulumi/azure-native/securityinsights";
 
 /** Where a Sentinel-enabled Log Analytics workspace lives. */
 export interface SentinelWorkspace {
+    /** The Log Analytics workspace's name. */
     name: pulumi.Input<string>;
+    /** Its resource group. */
     resourceGroupName: pulumi.Input<string>;
 }
 
 export interface SentinelWatchlistArgs {
+    /** The Sentinel workspace the watchlist belongs to. */
     workspace: SentinelWorkspace;
     /** The alias queries use in `_GetWatchlist('<alias>')`; also the resource name, so it stays stable. */
     alias: string;
+    /** The name Sentinel shows for the watchlist. */
     displayName: string;
+    /** Shown in Sentinel; say who manages the list. */
     description: string;
     /** CSV header, in order. */
     columns: string[];

@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import type { MockRunResource, MockRunResult } from "./support/consumerMockRun";
+import {
+    compileConsumer,
+    copyConsumer,
+    installConsumer,
+    makeWorkDir,
+    PackedPackage,
+    packProject,
+    repositoryRoot,
+    runConsumer,
+    StepTimings,
+    timed,
+} from "./support/consumerPackage";
+
+const consumerComponentType = "contoso:security:TenantSecurityBaseline";
+const stack = "contoso-dev";
+const webhookKey = "contoso-security:notificationWebhookUrl";
+const webhook = "https://hooks.example.com/pimguard/contoso-dev";
+
+describe("pimguard as a package, imported by another Pulumi program (examples/consumer)", function () {
+    // Packing builds the package and the consumer compiles against it: two TypeScript runs.
+    this.timeout(240_000);
+
+    const timings: StepTimings = {};
+    let workDir: string;
+    let consumerDir: string;
+    let packed: PackedPackage;
+    let run: MockRunResult;
+
+    before(async function () {
+        workDir = makeWorkDir();
+        consumerDir = path.join(workDir, "consumer");
+        packed = await timed(timings, "npm pack (builds bin/)", () => packProject(workDir));
+    });
+
+    after(function () {
+        if (workDir !== undefined) {
+            fs.rmSync(workDir, { recursive: true, force: true });
+        }
+        console.log(`    timings: ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+    });
+
+    describe("the packed tarball", function () {
+        it("holds a compiled module and a declaration file for every component", function () {
+            const componentModules = fs
+                .readdirSync(path.join(repositoryRoot, "components"))
+                .filter((file) => file.endsWith(".ts"))
+                .map((file) => file.replace(/\.ts$/, ""));
+            for (const module of componentModules) {
+                expect(packed.files, module).to.include.members([`bin/components/${module}.js`, `bin/components/${module}.d.ts`]);
+            }
+        });
+
+        it("holds the detection query and the playbook definition that the components read at run time", function () {
+            expect(packed.files).to.include.members(["kql/role-assigned-outside-pim.kql", "playbook/workflow.json", "bin/playbook/definition.js"]);
+        });
+
+        it("leaves out TypeScript sources, tests, the stack program and the examples", function () {
+            const sources = packed.files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"));
+            expect(sources).to.deep.equal([]);
+            expect(packed.files.filter((file) => /^(test|examples|bin\/test)\//.test(file))).to.deep.equal([]);
+            expect(packed.files).not.to.include("bin/index.js");
+        });
+
+        it("names in package.json a main module and types that it holds", function () {
+            const manifest = JSON.parse(fs.readFileSync(path.join(repositoryRoot, "package.json"), "utf8"));
+            expect(packed.files).to.include.members([manifest.main, manifest.types]);
+        });
+    });
+
+    describe("the consumer, installed from the tarball and run under mocks", function () {
+        before(async function () {
+            copyConsumer(consumerDir, packed.tarball);
+            await timed(timings, "npm install into the consumer", () => installConsumer(consumerDir));
+            await timed(timings, "tsc on the consumer", () => compileConsumer(consumerDir));
+            run = await timed(timings, "consumer under mocks", () => runConsumer(consumerDir, stack, { config: { [webhookKey]: webhook }, secretKeys: [webhookKey] }));
+        });
+
+        it("uses an installed copy of pimguard, not this repository", function () {
+            expect(run.pimguardRoot.startsWith(fs.realpathSync(consumerDir) + path.sep)).to.equal(true);
+            expect(fs.realpathSync(run.pimguardRoot)).not.to.equal(fs.realpathSync(repositoryRoot));
+        });
+
+        it("shares one @pulumi/pulumi with pimguard, so both register with the same runtime", function () {
+            expect(run.pulumiModule.pimguard).to.equal(run.pulumiModule.program);
+        });
+
+        it("declares PimGuard as a child of the consumer's own component", function () {
+            const [baseline] = resourcesOfType(run, consumerComponentType);
+            const guards = resourcesOfType(run, "pimguard:index:PimGuard");
+            expect(guards).to.have.lengthOf(1);
+            expect(guards[0].parentUrn).to.equal(baseline.urn);
+        });
+
+        it("puts every resource pimguard declares under the consumer's component", function () {
+            const [baseline] = resourcesOfType(run, consumerComponentType);
+            const fromPimguard = run.resources.filter((resource) => ancestors(run, resource).some((ancestor) => ancestor.type === "pimguard:index:PimGuard"));
+            const customTypes = new Set(fromPimguard.filter((resource) => resource.custom).map((resource) => resource.type));
+            expect([...customTypes]).to.include.members([
+                "azure-native:securityinsights:ScheduledAlertRule",
+                "azure-native:securityinsights:AutomationRule",
+                "azure-native:securityinsights:Watchlist",
+                "azure-native:logic:Workflow",
+                "azure-native:managedidentity:UserAssignedIdentity",
+                "azure-native:authorization:RoleAssignment",
+                "azuread:index/appRoleAssignment:AppRoleAssignment",
+            ]);
+            const outsideTheConsumer = run.resources.filter((resource) => resource !== baseline && !ancestors(run, resource).includes(baseline));
+            expect(outsideTheConsumer.map((resource) => resource.urn)).to.deep.equal([]);
+        });
+
+        it("reads the detection query and the playbook definition from the installed package", function () {
+            const installedQuery = fs.readFileSync(path.join(run.pimguardRoot, "kql", "role-assigned-outside-pim.kql"), "utf8");
+            const [rule] = resourcesOfType(run, "azure-native:securityinsights:ScheduledAlertRule");
+            // The component rewrites only the schedule's two `let` lines; every other line is the file's.
+            const scheduleLines = /^let (ruleFrequency|lookBack) = /;
+            const queryLines = (query: string) => query.split(/\r?\n/).filter((line) => !scheduleLines.test(line));
+            expect(queryLines(rule.state.query as string)).to.deep.equal(queryLines(installedQuery));
+
+            const installedDefinition = JSON.parse(fs.readFileSync(path.join(run.pimguardRoot, "playbook", "workflow.json"), "utf8"));
+            const [workflow] = resourcesOfType(run, "azure-native:logic:Workflow");
+            expect(workflow.state.definition).to.deep.equal(installedDefinition);
+        });
+
+        it("carries the consumer's choices: its role list, break-glass accounts, resource group and existing vault", function () {
+            const privilegedRoles = watchlist(run, "PimGuardPrivilegedRoles");
+            const exemptPrincipals = watchlist(run, "PimGuardExemptPrincipals");
+            expect(privilegedRoles.state.rawContent).to.contain("6c1f0d5e-2b8a-4e47-9d3c-58a1f7e2b604,Contoso Tier-0 Operator");
+            expect(privilegedRoles.state.rawContent).to.contain("Exchange Administrator");
+            expect(exemptPrincipals.state.rawContent).to.contain("9a7e4d21-58c3-4f6b-a0d2-7c1e3b5f8a90");
+
+            const [workflow] = resourcesOfType(run, "azure-native:logic:Workflow");
+            expect(workflow.state.resourceGroupName).to.equal("rg-contoso-dev-tier0-security");
+            expect(resourcesOfType(run, "azure-native:keyvault:Vault")).to.deep.equal([]);
+            const [secret] = resourcesOfType(run, "azure-native:keyvault:Secret");
+            expect({ vault: secret.state.vaultName, group: secret.state.resourceGroupName }).to.deep.equal({ vault: "kv-secops-dev", group: "rg-secops-dev" });
+        });
+    });
+});
+
+function resourcesOfType(run: MockRunResult, type: string): MockRunResource[] {
+    return run.resources.filter((resource) => resource.type === type);
+}
+
+function watchlist(run: MockRunResult, alias: string): MockRunResource {
+    const found = resourcesOfType(run, "azure-native:securityinsights:Watchlist").find((candidate) => candidate.state.watchlistAlias === alias);
+    if (found === undefined) {
+        throw new Error(`the consumer declared no watchlist ${alias}`);
+    }
+    return found;
+}
+
+/** The resource's parent, its parent's parent, and so on up to the stack's root. */
+function ancestors(run: MockRunResult, resource: MockRunResource): MockRunResource[] {
+    const byUrn = new Map(run.resources.map((candidate) => [candidate.urn, candidate]));
+    const chain: MockRunResource[] = [];
+    for (let parent = byUrn.get(resource.parentUrn); parent !== undefined; parent = byUrn.get(parent.parentUrn)) {
+        chain.push(parent);
+    }
+    return chain;
+}

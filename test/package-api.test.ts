@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+
+const componentsDir = path.resolve(__dirname, "..", "components");
+
+/** Parses (does not type-check) a module of components/. */
+function parseComponentModule(file: string): ts.SourceFile {
+    const fullPath = path.join(componentsDir, file);
+    return ts.createSourceFile(fullPath, fs.readFileSync(fullPath, "utf8"), ts.ScriptTarget.ES2022, true);
+}
+
+/** Names components/index.ts re-exports, by the module they come from (e.g. "./pimGuard"). */
+function entryPointExports(): Map<string, string> {
+    const exported = new Map<string, string>();
+    for (const statement of parseComponentModule("index.ts").statements) {
+        if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+            const from = (statement.moduleSpecifier as ts.StringLiteral).text;
+            statement.exportClause.elements.forEach((element) => exported.set(element.name.text, from));
+        }
+    }
+    return exported;
+}
+
+interface ComponentClass {
+    name: string;
+    module: string;
+    /** The type of the constructor's `args` parameter, as written. */
+    argsType: string | undefined;
+}
+
+function componentClasses(): ComponentClass[] {
+    const found: ComponentClass[] = [];
+    for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
+        for (const statement of parseComponentModule(file).statements) {
+            const extendsComponent = ts.isClassDeclaration(statement) && statement.heritageClauses?.some((clause) => clause.getText().includes("ComponentResource"));
+            if (ts.isClassDeclaration(statement) && statement.name && extendsComponent) {
+                const constructor = statement.members.find(ts.isConstructorDeclaration);
+                const args = constructor?.parameters.find((parameter) => parameter.name.getText() === "args");
+                found.push({ name: statement.name.text, module: `./${file.replace(/\.ts$/, "")}`, argsType: args?.type?.getText() });
+            }
+        }
+    }
+    return found;
+}
+
+/** Every interface declared in components/, by name. */
+function componentInterfaces(): Map<string, ts.InterfaceDeclaration> {
+    const found = new Map<string, ts.InterfaceDeclaration>();
+    for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
+        parseComponentModule(file).statements.filter(ts.isInterfaceDeclaration).forEach((declaration) => found.set(declaration.name.text, declaration));
+    }
+    return found;
+}
+
+/**
+ * Properties with no `/** ... *\/` comment in the interfaces named and in those they extend
+ * (an importer's editor shows inherited properties' comments too).
+ */
+function undocumentedProperties(interfaceNames: Set<string>): string[] {
+    const interfaces = componentInterfaces();
+    const pending = [...interfaceNames];
+    const checked = new Set<string>();
+    const missing: string[] = [];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+        const declaration = interfaces.get(name);
+        if (declaration === undefined || checked.has(name)) {
+            continue;
+        }
+        checked.add(name);
+        declaration.heritageClauses?.forEach((clause) => clause.types.forEach((type) => pending.push(type.expression.getText())));
+        for (const member of declaration.members) {
+            if (ts.isPropertySignature(member) && ts.getJSDocCommentsAndTags(member).length === 0) {
+                missing.push(`${name}.${member.name.getText()}`);
+            }
+        }
+    }
+    return missing;
+}
+
+describe("the package's entry point (components/index.ts)", function () {
+    const exported = entryPointExports();
+    const components = componentClasses();
+
+    it("finds the components it checks", function () {
+        expect(components.map((component) => component.name)).to.include.members(["PimGuard", "DetectionRule", "RemediationPlaybook"]);
+    });
+
+    it("exports every component, from the module that declares it", function () {
+        const notExported = components.filter((component) => exported.get(component.name) !== component.module).map((component) => component.name);
+        expect(notExported).to.deep.equal([]);
+    });
+
+    it("exports every component's args type", function () {
+        const argsTypes = components.map((component) => component.argsType);
+        expect(argsTypes).not.to.include(undefined);
+        expect(argsTypes.filter((type) => !exported.has(type!))).to.deep.equal([]);
+    });
+
+    it("documents every argument of every exported args type, and of the shapes they take", function () {
+        const argumentShapes = new Set([...exported.keys()].filter((name) => name.endsWith("Args")));
+        for (const shape of ["ExistingVault", "SentinelWorkspace", "ExemptPrincipal", "DirectoryRole"]) {
+            expect(exported.has(shape), shape).to.equal(true);
+            argumentShapes.add(shape);
+        }
+        expect(undocumentedProperties(argumentShapes)).to.deep.equal([]);
+    });
+});

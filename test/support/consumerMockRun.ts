@@ -1,0 +1,210 @@
+/**
+ * Runs a compiled Pulumi program under Pulumi's mock runtime and writes every resource it
+ * registered, with its parent's URN, to a JSON file.
+ *
+ * The consumer test copies this file into the consumer program's directory and compiles it with
+ * the program, so `@pulumi/pulumi` below is the consumer's own installed copy: the runtime that
+ * the consumer's resources, and pimguard's inside them, register with. It imports nothing else
+ * from this repository.
+ *
+ *     node bin/consumerMockRun.js <program.js> <run.json> <result.json>
+ *
+ * run.json: `{ project, stack, config: { "<ns>:<key>": "<value>" }, secretKeys: [] }`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** What the program is run with. */
+export interface MockRunInput {
+    project: string;
+    stack: string;
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+/** One registered resource, as the test reads it back. */
+export interface MockRunResource {
+    urn: string;
+    /** The parent's URN; empty for a resource at the root of the stack. */
+    parentUrn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** Inputs plus what the mock computed, serialized the way the engine sees them. */
+    state: Record<string, unknown>;
+}
+
+export interface MockRunResult {
+    resources: MockRunResource[];
+    /** The program's exports, resolved. */
+    outputs: Record<string, unknown>;
+    /** Where the program's `@pulumi/pulumi` came from, and the one the package it imports uses. */
+    pulumiModule: { program: string; pimguard: string };
+    /** pimguard's package directory, symlinks resolved. */
+    pimguardRoot: string;
+}
+
+const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+const tenantId = "11111111-2222-4333-8444-555555555555";
+const graphAppId = "00000003-0000-0000-c000-000000000000";
+const securityInsightsAppId = "98785600-1bb7-4fb9-b9fa-19afe2c8a360";
+
+/** Graph's app role ids by permission value, as a tenant answers. */
+const graphAppRoleIds: Record<string, string> = {
+    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+    "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
+};
+
+/** ARM provider path per resource type, for the ids that pimguard checks the shape of. */
+const armTypes: Record<string, string> = {
+    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
+    "azure-native:resources:Resource": "Microsoft.Web/connections",
+};
+
+function armId(type: string, name: string, inputs: Record<string, any>): string {
+    if (type === "azure-native:resources:ResourceGroup") {
+        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? name}`;
+    }
+    const group = inputs.resourceGroupName ?? "rg-unknown";
+    const provider = armTypes[type] ?? `Mock.${type.split(":")[1]}/${type.split(":")[2]}`;
+    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${provider}/${name}`;
+}
+
+/** What Azure computes on create, for the outputs the program reads. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName ?? name };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name, principalId: "5e1d0c9b-0000-4000-8000-0000000000b1", clientId: "5e1d0c9b-0000-4000-8000-0000000000b2" };
+        case "azure-native:securityinsights:ScheduledAlertRule":
+            return { name: inputs.ruleId };
+        case "random:index/randomString:RandomString":
+            return { result: "x".repeat(inputs.length) };
+        default:
+            return { name: inputs.resourceName ?? name };
+    }
+}
+
+function answerInvoke(token: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (token) {
+        case "azure-native:authorization:getClientConfig":
+            return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };
+        case "azure-native:operationalinsights:getWorkspace":
+            return {
+                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`,
+                name: inputs.workspaceName,
+                location: "westeurope",
+            };
+        case "azure-native:keyvault:getVault":
+            return {
+                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
+                name: inputs.vaultName,
+                location: "westeurope",
+                properties: { tenantId, vaultUri: `https://${inputs.vaultName}.vault.azure.net/`, enableRbacAuthorization: true },
+            };
+        case "azuread:index/getServicePrincipal:getServicePrincipal":
+            if (inputs.clientId === graphAppId) {
+                return { objectId: "0a1b2c3d-0000-4000-8000-00000000a001", clientId: graphAppId, appRoleIds: graphAppRoleIds };
+            }
+            if (inputs.clientId === securityInsightsAppId) {
+                return { objectId: "0a1b2c3d-0000-4000-8000-00000000a002", clientId: securityInsightsAppId, appRoleIds: {} };
+            }
+            throw new Error(`the mock tenant has no service principal with client id ${inputs.clientId}`);
+        default:
+            throw new Error(`the mock does not answer invoke ${token}`);
+    }
+}
+
+/** The mock monitor's surface this runner uses; `getMonitor()` is typed as the gRPC client. */
+interface RegisterRequest {
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getCustom(): boolean;
+}
+interface MockMonitorLike {
+    registerResource(req: RegisterRequest, callback: (err: unknown, response?: { getUrn(): string }) => void): Promise<void>;
+    getRegisteredResources(): Map<string, { urn: string; state: Record<string, unknown> }>;
+}
+
+/**
+ * Mock URNs name only the direct parent's type, so record each resource's parent URN as the
+ * program registers it: the test then walks the real parent chain.
+ */
+function recordParents(monitor: MockMonitorLike): Map<string, Omit<MockRunResource, "state">> {
+    const registered = new Map<string, Omit<MockRunResource, "state">>();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, response) => {
+            if (!err && response) {
+                const urn = response.getUrn();
+                registered.set(urn, { urn, parentUrn: req.getParent(), type: req.getType(), name: req.getName(), custom: req.getCustom() });
+            }
+            callback(err, response);
+        });
+    return registered;
+}
+
+function resolved<T>(value: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(value).apply((plain) => resolve(plain as T)));
+}
+
+async function run(programPath: string, input: MockRunInput): Promise<MockRunResult> {
+    pulumi.runtime.setAllConfig(input.config, input.secretKeys);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+                return { id: armId(args.type, args.name, args.inputs), state };
+            },
+            call: (args) => answerInvoke(args.token, args.inputs),
+        },
+        input.project,
+        input.stack,
+        false,
+    );
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+    const registered = recordParents(monitor);
+
+    const program: Record<string, unknown> = require(programPath);
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) {
+        outputs[key] = await resolved(value as pulumi.Input<unknown>);
+    }
+    // Waits for every outstanding registration before the monitor is read.
+    await pulumi.runtime.disconnect();
+
+    const states = monitor.getRegisteredResources();
+    const pimguardRoot = path.dirname(fs.realpathSync(require.resolve("pimguard/package.json", { paths: [path.dirname(programPath)] })));
+    return {
+        resources: [...registered.values()].map((resource) => ({ ...resource, state: states.get(resource.urn)?.state ?? {} })),
+        outputs,
+        pulumiModule: {
+            program: fs.realpathSync(require.resolve("@pulumi/pulumi")),
+            pimguard: fs.realpathSync(require.resolve("@pulumi/pulumi", { paths: [pimguardRoot] })),
+        },
+        pimguardRoot,
+    };
+}
+
+function main(argv: string[]): void {
+    const [programFile, inputFile, resultFile] = argv;
+    if (!programFile || !inputFile || !resultFile) {
+        throw new Error("usage: node consumerMockRun.js <program.js> <run.json> <result.json>");
+    }
+    const input = JSON.parse(fs.readFileSync(inputFile, "utf8")) as MockRunInput;
+    run(path.resolve(programFile), input).then(
+        (result) => fs.writeFileSync(resultFile, JSON.stringify(result, null, 1)),
+        (error: unknown) => {
+            console.error(error instanceof Error ? error.stack : error);
+            process.exitCode = 1;
+        },
+    );
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2));
+}
