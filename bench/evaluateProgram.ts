@@ -2,7 +2,8 @@
  * A child process of the bench: evaluates one Pulumi program under Pulumi's mock runtime, the
  * way test/support/stackHarness.ts does, and prints one JSON line: when every resource had been
  * registered (milliseconds since this Node.js process started, so module loading counts), how
- * many resources, and how many loaded files each package contributed.
+ * many resources, how many loaded files each package contributed, and where the time went
+ * (ts-node compiling the program's TypeScript; formatting the stack traces Pulumi records).
  *
  *   node -r ts-node/register/transpile-only bench/evaluateProgram.ts <program.ts>
  *
@@ -13,6 +14,7 @@
 import * as path from "path";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
+import { REGISTER_INSTANCE } from "ts-node";
 import { EvaluationReport } from "./reports";
 
 const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -26,6 +28,8 @@ const stackConfig = {
 
 async function main(programFile: string): Promise<void> {
     const runtimeLoadedMs = performance.now();
+    const transpiling = timeTranspiling();
+    const stackTraces = timeStackTraces();
     // A failed apply (e.g. a validation throwing) surfaces only as an unhandled rejection.
     const failures: unknown[] = [];
     process.on("unhandledRejection", (reason) => failures.push(reason));
@@ -55,8 +59,58 @@ async function main(programFile: string): Promise<void> {
     if (failures.length > 0 || pulumi.log.hasErrors()) {
         throw new Error(`${programFile} failed while it was evaluated:\n${[...new Set(failures.map(String))].join("\n")}`);
     }
-    const report: EvaluationReport = { runtimeLoadedMs, programLoadedMs, registeredMs, resources, loadedFiles: loadedFilesByPackage() };
+    const report: EvaluationReport = {
+        runtimeLoadedMs,
+        programLoadedMs,
+        registeredMs,
+        transpileMs: transpiling.ms,
+        transpiledFiles: transpiling.files,
+        stackTraceMs: stackTraces.ms,
+        resources, loadedFiles: loadedFilesByPackage() };
     console.log(JSON.stringify(report));
+}
+
+/**
+ * Times ts-node's compilation of each TypeScript file required from now on (the program's own
+ * files: the bench's were compiled before).
+ */
+function timeTranspiling(): { ms: number; files: number } {
+    const totals = { ms: 0, files: 0 };
+    const service = process[REGISTER_INSTANCE];
+    if (service === undefined) {
+        throw new Error("bench/evaluateProgram.ts must run under ts-node (node -r ts-node/register/transpile-only)");
+    }
+    const compile = service.compile.bind(service);
+    service.compile = (code, fileName, lineOffset) => {
+        const started = performance.now();
+        try {
+            return compile(code, fileName, lineOffset);
+        } finally {
+            totals.ms += performance.now() - started;
+            totals.files++;
+        }
+    };
+    return totals;
+}
+
+/**
+ * Times the formatting of stack traces. Pulumi records the whole stack of every resource it
+ * registers, and under ts-node each frame is mapped through source maps on the way.
+ */
+function timeStackTraces(): { ms: number } {
+    const totals = { ms: 0 };
+    const prepare = Error.prepareStackTrace;
+    if (prepare !== undefined) {
+        Error.prepareStackTrace = (error, frames) => {
+            const started = performance.now();
+            try {
+                return prepare(error, frames);
+            } finally {
+                totals.ms += performance.now() - started;
+            }
+        };
+    }
+    return totals;
 }
 
 /** ARM-shaped ids: programs check some of them (e.g. the playbook's identity). */

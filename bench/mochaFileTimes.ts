@@ -15,7 +15,7 @@ const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END, EVENT_TEST_FAIL, EVEN
 class MochaFileTimesReporter extends mocha.reporters.Base {
     constructor(runner: mocha.Runner, options?: mocha.MochaOptions) {
         super(runner, options);
-        const times: MochaFileTimes = { loadingMs: performance.now(), fileMs: {}, passes: 0, failures: 0 };
+        const times: MochaFileTimes = { loadingMs: performance.now(), finishedMs: 0, fileMs: {}, passes: 0, failures: 0 };
         const suiteStarts = new Map<mocha.Suite, number>();
 
         runner.on(EVENT_SUITE_BEGIN, (suite: mocha.Suite) => suiteStarts.set(suite, performance.now()));
@@ -32,6 +32,7 @@ class MochaFileTimesReporter extends mocha.reporters.Base {
             console.log(`failed: ${test.fullTitle()}: ${error.message}`);
         });
         runner.once(EVENT_RUN_END, () => {
+            times.finishedMs = performance.now();
             const reportFile = process.env.PIMGUARD_BENCH_MOCHA_REPORT;
             if (reportFile) {
                 fs.writeFileSync(reportFile, JSON.stringify(times));

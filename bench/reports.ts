@@ -8,6 +8,11 @@ export interface EvaluationReport {
     programLoadedMs: number;
     /** From process start until every resource registration (and invoke) had completed. */
     registeredMs: number;
+    /** Of that, ts-node compiling the program's TypeScript files, and how many files. */
+    transpileMs: number;
+    transpiledFiles: number;
+    /** Of that, formatting stack traces (Pulumi records one per resource; ts-node source-maps each frame). */
+    stackTraceMs: number;
     /** Resources and components the program declared (the root stack not counted). */
     resources: number;
     /** Files in Node's module cache per package (`(project)` = this repository's sources). */
@@ -28,6 +33,8 @@ export interface KqlTimingsReport {
 export interface MochaFileTimes {
     /** From process start until the run began: requires, spec files and their imports loaded. */
     loadingMs: number;
+    /** From process start until the last test finished. */
+    finishedMs: number;
     /** Per spec file (relative to the working directory): its top-level suites' time, hooks included. */
     fileMs: Record<string, number>;
     passes: number;

@@ -44,20 +44,33 @@ import { EvaluationReport, KqlTimingsReport, MochaFileTimes } from "./reports";
 interface RunCounts {
     typecheck: number;
     evaluation: number;
+    /** Evaluation with ts-node type-checking (about as slow as the type-check): few runs, no warm-up. */
+    typeCheckedEvaluation: number;
     kqlProcesses: number;
     kqlWarmAnalyses: number;
     npmTest: number;
 }
 
 // Sized so the whole bench takes about three minutes on two cores.
-const fullRuns: RunCounts = { typecheck: 5, evaluation: 7, kqlProcesses: 3, kqlWarmAnalyses: 15, npmTest: 2 };
-const quickRuns: RunCounts = { typecheck: 1, evaluation: 2, kqlProcesses: 1, kqlWarmAnalyses: 5, npmTest: 1 };
+const fullRuns: RunCounts = { typecheck: 4, evaluation: 7, typeCheckedEvaluation: 2, kqlProcesses: 3, kqlWarmAnalyses: 15, npmTest: 2 };
+const quickRuns: RunCounts = { typecheck: 1, evaluation: 2, typeCheckedEvaluation: 1, kqlProcesses: 1, kqlWarmAnalyses: 5, npmTest: 1 };
 const warmUpRuns = 1;
 
 /** The issue's targets (on a 2-core machine). */
 const targets = { ratio: 1.3, evalMedianMs: 2000, evalPeakMB: 400, testSeconds: 30 };
 
 const tsNodeRegister = ["--require", "ts-node/register/transpile-only"];
+
+/**
+ * The two ways `pulumi preview` runs a TypeScript program (@pulumi/pulumi cmd/run): ts-node
+ * transpile-only when PULUMI_NODEJS_TRANSPILE_ONLY=true or the tsconfig sets `noCheck`, and
+ * otherwise, by default, ts-node type-checking each file it loads.
+ */
+const evaluationModes = {
+    transpileOnly: { register: "ts-node/register/transpile-only", warmUps: warmUpRuns },
+    typeChecked: { register: "ts-node/register", warmUps: 0 },
+} as const;
+type EvaluationMode = keyof typeof evaluationModes;
 
 type Program = "program" | "baseline";
 
@@ -77,13 +90,30 @@ interface TypecheckFigures {
 }
 
 interface EvaluationFigures {
+    /** The ts-node entry point the program ran under. */
+    register: string;
     registeredMs: PairedFigures;
     /** Median milliseconds of each phase, per program. */
-    phases: Record<Program, { runtime: number; program: number; registrations: number }>;
+    phases: Record<Program, EvaluationPhases>;
     cpuMs: PairedFigures;
     peakMB: PairedFigures;
     resources: Record<Program, number>;
     loadedFiles: Record<Program, Record<string, number>>;
+}
+
+/** Medians, in milliseconds, of where an evaluation spent its time. */
+interface EvaluationPhases {
+    /** Node.js, ts-node and @pulumi/pulumi loaded, mocks set. */
+    runtime: number;
+    /** `require(program)`: its modules compiled and loaded, its resources declared. */
+    program: number;
+    /** Of `program`: ts-node compiling (and in type-checked mode checking) the program's files. */
+    transpile: number;
+    transpiledFiles: number;
+    /** Throughout: formatting the stack traces Pulumi records. */
+    stackTraces: number;
+    /** After `require(program)` returned, until every registration completed. */
+    registrations: number;
 }
 
 interface KqlFigures {
@@ -96,6 +126,7 @@ interface KqlFigures {
 interface TestFigures {
     wallS: Summary;
     lastRun: MochaFileTimes;
+    lastRunWallS: number;
 }
 
 async function main(): Promise<void> {
@@ -113,8 +144,13 @@ async function main(): Promise<void> {
 
     const typecheck = await section("1. Type-check (tsc --noEmit)", () => measureTypecheck(programs, runs.typecheck), printTypecheck);
     const evaluation = await section(
-        "2. Evaluation under Pulumi mocks (process start to all resources registered)",
-        () => measureEvaluation(baselineFile, runs.evaluation),
+        "2. Evaluation under Pulumi mocks, transpile-only (process start to all resources registered)",
+        () => measureEvaluation(baselineFile, runs.evaluation, "transpileOnly"),
+        printEvaluation,
+    );
+    await section(
+        "2b. Evaluation under Pulumi mocks with ts-node type-checking (`pulumi preview`'s default)",
+        () => measureEvaluation(baselineFile, runs.typeCheckedEvaluation, "typeChecked"),
         printEvaluation,
     );
     const kql = await section("3. KQL compile (Kusto.Language)", () => measureKql(runs), printKql);
@@ -158,7 +194,7 @@ async function section<T>(title: string, measure: () => Promise<T>, print: (figu
 
 async function measureTypecheck(programs: Record<Program, { tsconfig: string }>, runs: number): Promise<TypecheckFigures> {
     const tsc = require.resolve("typescript/lib/tsc.js");
-    const samples = await alternate(runs, async (program) => {
+    const samples = await alternate(runs, warmUpRuns, async (program) => {
         const sample = await runNodeMeasured({ script: tsc, args: ["-p", programs[program].tsconfig], cwd: projectRoot });
         if (sample.exitCode !== 0) {
             throw new Error(`tsc -p ${path.relative(projectRoot, programs[program].tsconfig)} failed:\n${tail(sample.stdout + sample.stderr)}`);
@@ -172,14 +208,15 @@ async function measureTypecheck(programs: Record<Program, { tsconfig: string }>,
     };
 }
 
-async function measureEvaluation(baselineFile: string, runs: number): Promise<EvaluationFigures> {
+async function measureEvaluation(baselineFile: string, runs: number, mode: EvaluationMode): Promise<EvaluationFigures> {
     const programFile: Record<Program, string> = { program: path.join(projectRoot, "index.ts"), baseline: baselineFile };
     const reports = new Map<ProcessSample, EvaluationReport>();
-    const samples = await alternate(runs, async (program) => {
+    const { register, warmUps } = evaluationModes[mode];
+    const samples = await alternate(runs, warmUps, async (program) => {
         const sample = await runNodeMeasured({
             script: path.join(__dirname, "evaluateProgram.ts"),
             args: [programFile[program]],
-            nodeOptions: tsNodeRegister,
+            nodeOptions: ["--require", register],
             cwd: projectRoot,
         });
         if (sample.exitCode !== 0) {
@@ -192,12 +229,16 @@ async function measureEvaluation(baselineFile: string, runs: number): Promise<Ev
     const lastReport = (program: Program) => report(samples[program][samples[program].length - 1]);
     const medianOf = (program: Program, phase: (report: EvaluationReport) => number) =>
         summarize(samples[program].map((sample) => phase(report(sample)))).median;
-    const phases = (program: Program) => ({
+    const phases = (program: Program): EvaluationPhases => ({
         runtime: medianOf(program, (r) => r.runtimeLoadedMs),
         program: medianOf(program, (r) => r.programLoadedMs - r.runtimeLoadedMs),
+        transpile: medianOf(program, (r) => r.transpileMs),
+        transpiledFiles: lastReport(program).transpiledFiles,
+        stackTraces: medianOf(program, (r) => r.stackTraceMs),
         registrations: medianOf(program, (r) => r.registeredMs - r.programLoadedMs),
     });
     return {
+        register,
         registeredMs: paired(samples, (sample) => report(sample).registeredMs),
         phases: { program: phases("program"), baseline: phases("baseline") },
         cpuMs: paired(samples, (sample) => required(sample.cpuMs, "CPU time")),
@@ -249,7 +290,7 @@ async function measureTests(runs: number): Promise<TestFigures> {
         wallS.push(sample.wallMs / 1000);
         lastRun = JSON.parse(fs.readFileSync(reportFile, "utf8")) as MochaFileTimes;
     }
-    return { wallS: summarize(wallS), lastRun: lastRun! };
+    return { wallS: summarize(wallS), lastRun: lastRun!, lastRunWallS: wallS[wallS.length - 1] };
 }
 
 /** npm itself: the one running this script when there is one, else the one on PATH. */
@@ -266,16 +307,20 @@ function npmCommand(args: string[]): { command: string; args: string[] } {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Measures the program and the baseline `runs` times each after one unmeasured warm-up (file
+ * Measures the program and the baseline `runs` times each after `warmUps` unmeasured rounds (file
  * cache, compile cache), alternating which goes first so drifting machine load hits both alike.
  */
-async function alternate(runs: number, measure: (program: Program) => Promise<ProcessSample>): Promise<Record<Program, ProcessSample[]>> {
+async function alternate(
+    runs: number,
+    warmUps: number,
+    measure: (program: Program) => Promise<ProcessSample>,
+): Promise<Record<Program, ProcessSample[]>> {
     const samples: Record<Program, ProcessSample[]> = { program: [], baseline: [] };
-    for (let round = 0; round < warmUpRuns + runs; round++) {
+    for (let round = 0; round < warmUps + runs; round++) {
         const order: Program[] = round % 2 === 0 ? ["program", "baseline"] : ["baseline", "program"];
         for (const program of order) {
             const sample = await measure(program);
-            if (round >= warmUpRuns) {
+            if (round >= warmUps) {
                 samples[program].push(sample);
             }
         }
@@ -283,10 +328,16 @@ async function alternate(runs: number, measure: (program: Program) => Promise<Pr
     return samples;
 }
 
+/**
+ * Summaries of both, and the ratio: the median of the per-round ratios. Runs of one round ran
+ * back to back, so a burst of load on a shared machine inflates both sides of one ratio rather
+ * than one side of the comparison.
+ */
 function paired(samples: Record<Program, ProcessSample[]>, figure: (sample: ProcessSample) => number): PairedFigures {
-    const program = summarize(samples.program.map(figure));
-    const baseline = summarize(samples.baseline.map(figure));
-    return { program, baseline, ratio: program.median / baseline.median };
+    const program = samples.program.map(figure);
+    const baseline = samples.baseline.map(figure);
+    const roundRatios = program.map((value, round) => value / baseline[round]);
+    return { program: summarize(program), baseline: summarize(baseline), ratio: summarize(roundRatios).median };
 }
 
 function required(value: number | undefined, what: string): number {
@@ -331,16 +382,17 @@ function printTypecheck(figures: TypecheckFigures): void {
 }
 
 function printEvaluation(figures: EvaluationFigures): void {
-    console.log("node -r ts-node/register/transpile-only bench/evaluateProgram.ts <program> (transpile-only, as `pulumi preview`");
-    console.log("  runs a program whose type-check is separate); time = performance.now() when all registrations completed");
+    console.log(`node -r ${figures.register} bench/evaluateProgram.ts <program>; time = performance.now() once all registrations completed`);
     printPaired("time to registered", figures.registeredMs, "ms", 0);
     printPaired("CPU (user+sys)", figures.cpuMs, "ms", 0);
     printPaired("peak RSS", figures.peakMB, "MB", 0);
     for (const program of ["program", "baseline"] as const) {
         const phase = figures.phases[program];
+        const ms = (value: number) => `${value.toFixed(0)} ms`;
         console.log(
-            `  ${program} phases (medians): Node + ts-node + @pulumi/pulumi ${phase.runtime.toFixed(0)} ms, ` +
-                `require(program): transpile, load, declare ${phase.program.toFixed(0)} ms, registrations settle ${phase.registrations.toFixed(0)} ms`,
+            `  ${program} (medians): runtime ready ${ms(phase.runtime)}; require(program) ${ms(phase.program)}, of which ts-node ` +
+                `compiling ${phase.transpiledFiles} files ${ms(phase.transpile)}; registrations settle ${ms(phase.registrations)}; ` +
+                `formatting Pulumi's stack traces ${ms(phase.stackTraces)} throughout`,
         );
     }
     console.log(`  resources declared: program ${figures.resources.program}, baseline ${figures.resources.baseline}`);
@@ -362,7 +414,11 @@ function printKql(figures: KqlFigures): void {
 function printTests(figures: TestFigures): void {
     console.log(`npm test wall: ${formatSummary(figures.wallS, "s", 1)} (${figures.wallS.runs} runs)`);
     const last = figures.lastRun;
-    console.log(`last run: ${last.passes} passing, ${last.failures} failing; mocha loading (ts-node, spec files and their imports): ${(last.loadingMs / 1000).toFixed(1)} s`);
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(`last run: ${figures.lastRunWallS.toFixed(1)} s, ${last.passes} passing, ${last.failures} failing`);
+    console.log(`  the rest (npm, tsc --noEmit over the whole project, exits): ${seconds(figures.lastRunWallS * 1000 - last.finishedMs)}`);
+    console.log(`  mocha loading (ts-node, spec files and what they import): ${seconds(last.loadingMs)}`);
+    console.log(`  mocha running: ${seconds(last.finishedMs - last.loadingMs)}, by spec file:`);
     const byCost = Object.entries(last.fileMs).sort(([, a], [, b]) => b - a);
     for (const [file, ms] of byCost) {
         console.log(`  ${(ms / 1000).toFixed(2).padStart(6)} s  ${file} (its suites, hooks included)`);
@@ -372,7 +428,7 @@ function printTests(figures: TestFigures): void {
 function printPaired(label: string, figures: PairedFigures, unit: string, digits: number): void {
     console.log(
         `${label.padEnd(19)} program ${formatSummary(figures.program, unit, digits)} | baseline ${formatSummary(figures.baseline, unit, digits)}` +
-            ` | ratio of medians ${figures.ratio.toFixed(2)} (${figures.program.runs} runs each)`,
+            ` | ratio ${figures.ratio.toFixed(2)} (median of ${figures.program.runs} paired runs)`,
     );
 }
 
