@@ -76,6 +76,29 @@ export function rootSdkImports(sdkModules: string[]): string[] {
 
 const baselineResourceModule = "@pulumi/azure-native/resources";
 
+/**
+ * Compiles TypeScript files to JavaScript under bench/.generated/compiled, each file alone with the
+ * project's compiler options: the same JavaScript ts-node's transpile-only mode produces, written
+ * to disk so a plain `node` runs it (see `compiledPath`).
+ */
+export function compileToJavaScript(files: string[]): void {
+    const config = ts.getParsedCommandLineOfConfigFile(path.join(projectRoot, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    if (config === undefined) {
+        throw new Error("bench: cannot read tsconfig.json");
+    }
+    const compilerOptions: ts.CompilerOptions = { ...config.options, noEmit: false, declaration: false, sourceMap: false };
+    for (const file of files) {
+        const source = path.resolve(projectRoot, file);
+        writeFile(compiledPath(source), ts.transpileModule(fs.readFileSync(source, "utf8"), { compilerOptions, fileName: source }).outputText);
+    }
+}
+
+/** Where `compileToJavaScript` writes a source file: the same relative path, `.js`. */
+export function compiledPath(sourceFile: string): string {
+    const relative = path.relative(projectRoot, path.resolve(projectRoot, sourceFile));
+    return path.join(generatedDir, "compiled", relative.replace(/\.ts$/, ".js"));
+}
+
 /** Writes the baseline program; returns its path. */
 export function writeBaselineProgram(sdkModules: string[]): string {
     const modules = [...new Set([...sdkModules, baselineResourceModule])].sort();

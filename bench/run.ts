@@ -29,6 +29,8 @@ import {
     tail,
 } from "./measure";
 import {
+    compiledPath,
+    compileToJavaScript,
     findProgramImports,
     generatedDir,
     programEntryFiles,
@@ -43,6 +45,7 @@ import { EvaluationReport, KqlTimingsReport, MochaFileTimes } from "./reports";
 /** How many times each thing is measured (warm-up runs are extra and not counted). */
 interface RunCounts {
     typecheck: number;
+    /** Evaluation transpile-only, and of the compiled JavaScript. */
     evaluation: number;
     /** Evaluation with ts-node type-checking (about as slow as the type-check): few runs, no warm-up. */
     typeCheckedEvaluation: number;
@@ -52,7 +55,7 @@ interface RunCounts {
 }
 
 // Sized so the whole bench takes about three minutes on two cores.
-const fullRuns: RunCounts = { typecheck: 4, evaluation: 7, typeCheckedEvaluation: 2, kqlProcesses: 3, kqlWarmAnalyses: 15, npmTest: 2 };
+const fullRuns: RunCounts = { typecheck: 4, evaluation: 6, typeCheckedEvaluation: 2, kqlProcesses: 3, kqlWarmAnalyses: 15, npmTest: 2 };
 const quickRuns: RunCounts = { typecheck: 1, evaluation: 2, typeCheckedEvaluation: 1, kqlProcesses: 1, kqlWarmAnalyses: 5, npmTest: 1 };
 const warmUpRuns = 1;
 
@@ -64,11 +67,14 @@ const tsNodeRegister = ["--require", "ts-node/register/transpile-only"];
 /**
  * The two ways `pulumi preview` runs a TypeScript program (@pulumi/pulumi cmd/run): ts-node
  * transpile-only when PULUMI_NODEJS_TRANSPILE_ONLY=true or the tsconfig sets `noCheck`, and
- * otherwise, by default, ts-node type-checking each file it loads.
+ * otherwise, by default, ts-node type-checking each file it loads. And JavaScript compiled
+ * beforehand, run by plain node: Pulumi's `typescript: false`, or what a program importing the
+ * built package pays for pimguard's part.
  */
 const evaluationModes = {
-    transpileOnly: { register: "ts-node/register/transpile-only", warmUps: warmUpRuns },
-    typeChecked: { register: "ts-node/register", warmUps: 0 },
+    transpileOnly: { runner: "node -r ts-node/register/transpile-only", nodeOptions: tsNodeRegister, compiled: false, warmUps: warmUpRuns },
+    typeChecked: { runner: "node -r ts-node/register", nodeOptions: ["--require", "ts-node/register"], compiled: false, warmUps: 0 },
+    compiled: { runner: "node (JavaScript compiled beforehand, no ts-node)", nodeOptions: [], compiled: true, warmUps: warmUpRuns },
 } as const;
 type EvaluationMode = keyof typeof evaluationModes;
 
@@ -90,8 +96,8 @@ interface TypecheckFigures {
 }
 
 interface EvaluationFigures {
-    /** The ts-node entry point the program ran under. */
-    register: string;
+    /** How the program ran, e.g. `node -r ts-node/register/transpile-only`. */
+    runner: string;
     registeredMs: PairedFigures;
     /** Median milliseconds of each phase, per program. */
     phases: Record<Program, EvaluationPhases>;
@@ -153,6 +159,14 @@ async function main(): Promise<void> {
         () => measureEvaluation(baselineFile, runs.typeCheckedEvaluation, "typeChecked"),
         printEvaluation,
     );
+    await section(
+        "2c. Evaluation under Pulumi mocks of the same programs compiled to JavaScript beforehand",
+        () => {
+            compileToJavaScript([...imports.sourceFiles, baselineFile, path.join(__dirname, "evaluateProgram.ts"), path.join(__dirname, "reports.ts")]);
+            return measureEvaluation(baselineFile, runs.evaluation, "compiled");
+        },
+        printEvaluation,
+    );
     const kql = await section("3. KQL compile (Kusto.Language)", () => measureKql(runs), printKql);
     const tests = await section("4. npm test", () => measureTests(runs.npmTest), printTests);
     printRemediationModel();
@@ -209,14 +223,15 @@ async function measureTypecheck(programs: Record<Program, { tsconfig: string }>,
 }
 
 async function measureEvaluation(baselineFile: string, runs: number, mode: EvaluationMode): Promise<EvaluationFigures> {
-    const programFile: Record<Program, string> = { program: path.join(projectRoot, "index.ts"), baseline: baselineFile };
+    const { runner, nodeOptions, compiled, warmUps } = evaluationModes[mode];
+    const runnable = (file: string) => (compiled ? compiledPath(file) : file);
+    const programFile: Record<Program, string> = { program: runnable(path.join(projectRoot, "index.ts")), baseline: runnable(baselineFile) };
     const reports = new Map<ProcessSample, EvaluationReport>();
-    const { register, warmUps } = evaluationModes[mode];
     const samples = await alternate(runs, warmUps, async (program) => {
         const sample = await runNodeMeasured({
-            script: path.join(__dirname, "evaluateProgram.ts"),
+            script: runnable(path.join(__dirname, "evaluateProgram.ts")),
             args: [programFile[program]],
-            nodeOptions: ["--require", register],
+            nodeOptions: [...nodeOptions],
             cwd: projectRoot,
         });
         if (sample.exitCode !== 0) {
@@ -238,7 +253,7 @@ async function measureEvaluation(baselineFile: string, runs: number, mode: Evalu
         registrations: medianOf(program, (r) => r.registeredMs - r.programLoadedMs),
     });
     return {
-        register,
+        runner,
         registeredMs: paired(samples, (sample) => report(sample).registeredMs),
         phases: { program: phases("program"), baseline: phases("baseline") },
         cpuMs: paired(samples, (sample) => required(sample.cpuMs, "CPU time")),
@@ -382,17 +397,17 @@ function printTypecheck(figures: TypecheckFigures): void {
 }
 
 function printEvaluation(figures: EvaluationFigures): void {
-    console.log(`node -r ${figures.register} bench/evaluateProgram.ts <program>; time = performance.now() once all registrations completed`);
+    console.log(`${figures.runner}: bench/evaluateProgram.ts <program>; time = performance.now() once all registrations completed`);
     printPaired("time to registered", figures.registeredMs, "ms", 0);
     printPaired("CPU (user+sys)", figures.cpuMs, "ms", 0);
     printPaired("peak RSS", figures.peakMB, "MB", 0);
     for (const program of ["program", "baseline"] as const) {
         const phase = figures.phases[program];
         const ms = (value: number) => `${value.toFixed(0)} ms`;
+        const compiling = phase.transpiledFiles > 0 ? `, of which ts-node compiling ${phase.transpiledFiles} file(s) ${ms(phase.transpile)}` : "";
         console.log(
-            `  ${program} (medians): runtime ready ${ms(phase.runtime)}; require(program) ${ms(phase.program)}, of which ts-node ` +
-                `compiling ${phase.transpiledFiles} files ${ms(phase.transpile)}; registrations settle ${ms(phase.registrations)}; ` +
-                `formatting Pulumi's stack traces ${ms(phase.stackTraces)} throughout`,
+            `  ${program} (medians): runtime ready ${ms(phase.runtime)}; require(program) ${ms(phase.program)}${compiling}; ` +
+                `registrations settle ${ms(phase.registrations)}; formatting Pulumi's stack traces ${ms(phase.stackTraces)} throughout`,
         );
     }
     console.log(`  resources declared: program ${figures.resources.program}, baseline ${figures.resources.baseline}`);
