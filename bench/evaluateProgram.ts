@@ -67,7 +67,9 @@ async function main(programFile: string): Promise<void> {
         transpileMs: transpiling.ms,
         transpiledFiles: transpiling.files,
         stackTraceMs: stackTraces.ms,
-        resources, loadedFiles: loadedFilesByPackage() };
+        resources,
+        loadedFiles: loadedFilesByPackage(),
+    };
     console.log(JSON.stringify(report));
 }
 

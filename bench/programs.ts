@@ -1,13 +1,14 @@
 /**
- * The two programs the bench compares, and the tsconfigs that type-check them:
+ * The two programs the bench compares, the tsconfigs that type-check them, and their JavaScript:
  *
  * - the pimguard stack program: `index.ts` (what `pulumi preview` runs) and `components/index.ts`
  *   (the package entry point), with every file of this package they import;
  * - a generated baseline: a program that imports exactly the provider SDK modules (`@pulumi/...`)
  *   the stack program imports, and declares one resource.
  *
- * Whatever the stack program costs beyond the baseline is pimguard's own code. Both are
- * generated under bench/.generated (gitignored) so they resolve the project's node_modules.
+ * What the stack program costs beyond the baseline is pimguard's own: its code and the resources
+ * it declares. Everything is generated under bench/.generated (gitignored), inside the project so
+ * that it resolves the project's node_modules.
  */
 import * as fs from "fs";
 import * as path from "path";
