@@ -4,8 +4,8 @@
  *
  * The consumer test copies this file into the consumer program's directory and compiles it with
  * the program, so `@pulumi/pulumi` below is the consumer's own installed copy: the runtime that
- * the consumer's resources, and pimguard's inside them, register with. It imports nothing else
- * from this repository.
+ * the consumer's resources, and pimguard's inside them, register with. Beside it goes only
+ * mockTenant.ts, the fake tenant it answers from.
  *
  *     node bin/consumerMockRun.js <program.js> <run.json> <result.json>
  *
@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { armId, computedOutputs, invokeResult } from "./mockTenant";
 
 /** What the program is run with. */
 export interface MockRunInput {
@@ -43,79 +44,6 @@ export interface MockRunResult {
     pulumiModule: { program: string; pimguard: string };
     /** pimguard's package directory, symlinks resolved. */
     pimguardRoot: string;
-}
-
-const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const tenantId = "11111111-2222-4333-8444-555555555555";
-const graphAppId = "00000003-0000-0000-c000-000000000000";
-const securityInsightsAppId = "98785600-1bb7-4fb9-b9fa-19afe2c8a360";
-
-/** Graph's app role ids by permission value, as a tenant answers. */
-const graphAppRoleIds: Record<string, string> = {
-    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
-    "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
-};
-
-/** ARM provider path per resource type, for the ids that pimguard checks the shape of. */
-const armTypes: Record<string, string> = {
-    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
-    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
-    "azure-native:resources:Resource": "Microsoft.Web/connections",
-};
-
-function armId(type: string, name: string, inputs: Record<string, any>): string {
-    if (type === "azure-native:resources:ResourceGroup") {
-        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? name}`;
-    }
-    const group = inputs.resourceGroupName ?? "rg-unknown";
-    const provider = armTypes[type] ?? `Mock.${type.split(":")[1]}/${type.split(":")[2]}`;
-    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${provider}/${name}`;
-}
-
-/** What Azure computes on create, for the outputs the program reads. */
-function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
-    switch (type) {
-        case "azure-native:resources:ResourceGroup":
-            return { name: inputs.resourceGroupName ?? name };
-        case "azure-native:managedidentity:UserAssignedIdentity":
-            return { name, principalId: "5e1d0c9b-0000-4000-8000-0000000000b1", clientId: "5e1d0c9b-0000-4000-8000-0000000000b2" };
-        case "azure-native:securityinsights:ScheduledAlertRule":
-            return { name: inputs.ruleId };
-        case "random:index/randomString:RandomString":
-            return { result: "x".repeat(inputs.length) };
-        default:
-            return { name: inputs.resourceName ?? name };
-    }
-}
-
-function answerInvoke(token: string, inputs: Record<string, any>): Record<string, unknown> {
-    switch (token) {
-        case "azure-native:authorization:getClientConfig":
-            return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };
-        case "azure-native:operationalinsights:getWorkspace":
-            return {
-                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`,
-                name: inputs.workspaceName,
-                location: "westeurope",
-            };
-        case "azure-native:keyvault:getVault":
-            return {
-                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
-                name: inputs.vaultName,
-                location: "westeurope",
-                properties: { tenantId, vaultUri: `https://${inputs.vaultName}.vault.azure.net/`, enableRbacAuthorization: true },
-            };
-        case "azuread:index/getServicePrincipal:getServicePrincipal":
-            if (inputs.clientId === graphAppId) {
-                return { objectId: "0a1b2c3d-0000-4000-8000-00000000a001", clientId: graphAppId, appRoleIds: graphAppRoleIds };
-            }
-            if (inputs.clientId === securityInsightsAppId) {
-                return { objectId: "0a1b2c3d-0000-4000-8000-00000000a002", clientId: securityInsightsAppId, appRoleIds: {} };
-            }
-            throw new Error(`the mock tenant has no service principal with client id ${inputs.clientId}`);
-        default:
-            throw new Error(`the mock does not answer invoke ${token}`);
-    }
 }
 
 /** The mock monitor's surface this runner uses; `getMonitor()` is typed as the gRPC client. */
@@ -157,10 +85,10 @@ async function run(programPath: string, input: MockRunInput): Promise<MockRunRes
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+                const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
                 return { id: armId(args.type, args.name, args.inputs), state };
             },
-            call: (args) => answerInvoke(args.token, args.inputs),
+            call: (args) => invokeResult(args.token, args.inputs),
         },
         input.project,
         input.stack,

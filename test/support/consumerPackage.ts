@@ -70,7 +70,9 @@ export async function installConsumer(consumerDir: string): Promise<void> {
 
 /** Type-checks the consumer with its own TypeScript and compiles it, with the mock runner, to `bin/`. */
 export async function compileConsumer(consumerDir: string): Promise<void> {
-    fs.copyFileSync(path.join(__dirname, "consumerMockRun.ts"), path.join(consumerDir, "consumerMockRun.ts"));
+    for (const file of ["consumerMockRun.ts", "mockTenant.ts"]) {
+        fs.copyFileSync(path.join(__dirname, file), path.join(consumerDir, file));
+    }
     await run(process.execPath, [path.join(consumerDir, "node_modules", "typescript", "bin", "tsc"), "-p", consumerDir], consumerDir);
 }
 

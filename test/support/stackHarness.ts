@@ -1,5 +1,15 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { armId, computedOutputs, invokeResult } from "./mockTenant";
+
+export {
+    graphAppRoleIds,
+    graphServicePrincipalObjectId,
+    securityInsightsObjectId,
+    subscriptionId,
+    tenantId,
+    workspaceLocation,
+} from "./mockTenant";
 
 /** A resource the program declared, as the engine would see it. */
 export interface DeclaredResource {
@@ -26,21 +36,6 @@ export interface StackRun {
     /** The one declared resource of this type; fails if there are none or several. */
     single(type: string): DeclaredResource;
 }
-
-export const tenantId = "11111111-2222-4333-8444-555555555555";
-export const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-export const workspaceLocation = "westeurope";
-export const graphServicePrincipalObjectId = "0a1b2c3d-0000-4000-8000-00000000a001";
-export const securityInsightsObjectId = "0a1b2c3d-0000-4000-8000-00000000a002";
-
-/** Graph's app role ids by permission value, as a real tenant answers (graph.md). */
-export const graphAppRoleIds: Record<string, string> = {
-    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
-    "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
-    "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
-    "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
-    "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",
-};
 
 /** The smallest valid stack config. */
 export const minimalConfig: Record<string, string> = {
@@ -81,7 +76,7 @@ export async function runProgram(
         {
             newResource(args) {
                 const computed = computedOutputs(args.type, args.name, args.inputs);
-                const id: string = computed.id ?? mockId(args.type, args.name, args.inputs);
+                const id = armId(args.type, args.name, args.inputs);
                 declared.push({ type: args.type, name: args.name, parentType: undefined, custom: args.custom ?? true, inputs: args.inputs, id });
                 return { id, state: { ...args.inputs, ...computed } };
             },
@@ -146,76 +141,6 @@ function attachParents(declared: DeclaredResource[]): void {
         if (resource) {
             resource.parentType = types.length > 1 ? types[types.length - 2] : undefined;
         }
-    }
-}
-
-/** ARM-shaped ids, so code that checks an id's shape sees what Azure would return. */
-const armResourceTypes: Record<string, string> = {
-    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
-    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
-    "azure-native:keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
-    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
-    "azure-native:resources:Resource": "Microsoft.Web/connections",
-    "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
-};
-
-function mockId(type: string, name: string, inputs: Record<string, any>): string {
-    const group = inputs.resourceGroupName ?? "rg-pimguard";
-    if (type === "azure-native:resources:ResourceGroup") {
-        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
-    }
-    if (type.startsWith("azure-native:securityinsights:")) {
-        const kind = type.split(":")[2];
-        return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}/providers/Microsoft.SecurityInsights/${kind}/${name}`;
-    }
-    const armType = armResourceTypes[type] ?? `mock.${type.split(":")[1]}/${type.split(":")[2]}`;
-    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${armType}/${inputs.resourceName ?? name}`;
-}
-
-/** What Azure computes on create, for the outputs the program reads. */
-function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    switch (type) {
-        case "azure-native:managedidentity:UserAssignedIdentity":
-            return { principalId: "5e1d0c9b-0000-4000-8000-0000000000b1", clientId: "5e1d0c9b-0000-4000-8000-0000000000b2" };
-        case "azure-native:keyvault:Vault":
-            return { name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } };
-        case "azure-native:securityinsights:ScheduledAlertRule":
-            return {
-                name: inputs.ruleId,
-                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}/providers/Microsoft.SecurityInsights/alertRules/${inputs.ruleId}`,
-            };
-        case "random:index/randomString:RandomString":
-            return { result: "x7k2q9".slice(0, inputs.length) };
-        case "azure-native:resources:ResourceGroup":
-            return { name: inputs.resourceGroupName ?? `${name}-rg1234` };
-        case "azure-native:resources:Resource":
-            return { name: inputs.resourceName ?? name };
-        default:
-            return { name };
-    }
-}
-
-function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
-    switch (token) {
-        case "azure-native:authorization:getClientConfig":
-            return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };
-        case "azure-native:operationalinsights:getWorkspace":
-            return {
-                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`,
-                name: inputs.workspaceName,
-                location: workspaceLocation,
-                customerId: "c0570000-0000-4000-8000-000000000003",
-            };
-        case "azuread:index/getServicePrincipal:getServicePrincipal":
-            if (inputs.clientId === "00000003-0000-0000-c000-000000000000") {
-                return { objectId: graphServicePrincipalObjectId, clientId: inputs.clientId, appRoleIds: graphAppRoleIds };
-            }
-            if (inputs.clientId === "98785600-1bb7-4fb9-b9fa-19afe2c8a360") {
-                return { objectId: securityInsightsObjectId, clientId: inputs.clientId, appRoleIds: {} };
-            }
-            throw new Error(`no service principal with client id ${inputs.clientId} in the mock tenant`);
-        default:
-            throw new Error(`the mock does not answer invoke ${token}`);
     }
 }
 

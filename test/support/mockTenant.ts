@@ -1,0 +1,104 @@
+/**
+ * The fake Azure tenant both mock harnesses answer from: ids, what Azure computes when a
+ * resource is created, and what invokes return. It imports nothing, so the consumer test can
+ * copy it beside its runner into the consumer program (see consumerMockRun.ts).
+ */
+
+export const tenantId = "11111111-2222-4333-8444-555555555555";
+export const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+export const workspaceLocation = "westeurope";
+export const graphServicePrincipalObjectId = "0a1b2c3d-0000-4000-8000-00000000a001";
+export const securityInsightsObjectId = "0a1b2c3d-0000-4000-8000-00000000a002";
+export const identityPrincipalId = "5e1d0c9b-0000-4000-8000-0000000000b1";
+
+const graphAppId = "00000003-0000-0000-c000-000000000000";
+const securityInsightsAppId = "98785600-1bb7-4fb9-b9fa-19afe2c8a360";
+
+/** Graph's app role ids by permission value, as a real tenant answers (graph.md). Tests may swap one. */
+export const graphAppRoleIds: Record<string, string> = {
+    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
+    "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
+    "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+    "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",
+};
+
+/** ARM-shaped ids, so code that checks an id's shape sees what Azure would return. */
+const armResourceTypes: Record<string, string> = {
+    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
+    "azure-native:keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
+    "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
+    "azure-native:resources:Resource": "Microsoft.Web/connections",
+    "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
+};
+
+/** The id Azure would give a new resource of this type. */
+export function armId(type: string, name: string, inputs: Record<string, any>): string {
+    const group = inputs.resourceGroupName ?? "rg-pimguard";
+    if (type === "azure-native:resources:ResourceGroup") {
+        return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
+    }
+    if (type === "azure-native:securityinsights:ScheduledAlertRule") {
+        return `${workspaceId(group, inputs.workspaceName)}/providers/Microsoft.SecurityInsights/alertRules/${inputs.ruleId}`;
+    }
+    if (type.startsWith("azure-native:securityinsights:")) {
+        return `${workspaceId(group, inputs.workspaceName)}/providers/Microsoft.SecurityInsights/${type.split(":")[2]}/${name}`;
+    }
+    const armType = armResourceTypes[type] ?? `mock.${type.split(":")[1]}/${type.split(":")[2]}`;
+    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${armType}/${inputs.resourceName ?? name}`;
+}
+
+function workspaceId(group: string, workspace: string): string {
+    return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/Microsoft.OperationalInsights/workspaces/${workspace}`;
+}
+
+/** What Azure computes on create, for the outputs the program reads. */
+export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    switch (type) {
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { name, principalId: identityPrincipalId, clientId: "5e1d0c9b-0000-4000-8000-0000000000b2" };
+        case "azure-native:keyvault:Vault":
+            return { name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } };
+        case "azure-native:securityinsights:ScheduledAlertRule":
+            return { name: inputs.ruleId };
+        case "random:index/randomString:RandomString":
+            return { result: "x7k2q9abcdefghij".slice(0, inputs.length) };
+        case "azure-native:resources:ResourceGroup":
+            return { name: inputs.resourceGroupName ?? `${name}-rg1234` };
+        default:
+            return { name: inputs.resourceName ?? name };
+    }
+}
+
+/** What the tenant answers to the invokes pimguard and its consumers make. */
+export function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "azure-native:authorization:getClientConfig":
+            return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };
+        case "azure-native:operationalinsights:getWorkspace":
+            return {
+                id: workspaceId(inputs.resourceGroupName, inputs.workspaceName),
+                name: inputs.workspaceName,
+                location: workspaceLocation,
+                customerId: "c0570000-0000-4000-8000-000000000003",
+            };
+        case "azure-native:keyvault:getVault":
+            return {
+                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
+                name: inputs.vaultName,
+                location: workspaceLocation,
+                properties: { tenantId, vaultUri: `https://${inputs.vaultName}.vault.azure.net/`, enableRbacAuthorization: true },
+            };
+        case "azuread:index/getServicePrincipal:getServicePrincipal":
+            if (inputs.clientId === graphAppId) {
+                return { objectId: graphServicePrincipalObjectId, clientId: graphAppId, appRoleIds: graphAppRoleIds };
+            }
+            if (inputs.clientId === securityInsightsAppId) {
+                return { objectId: securityInsightsObjectId, clientId: securityInsightsAppId, appRoleIds: {} };
+            }
+            throw new Error(`the mock tenant has no service principal with client id ${inputs.clientId}`);
+        default:
+            throw new Error(`the mock tenant does not answer invoke ${token}`);
+    }
+}
