@@ -8,18 +8,16 @@
  *   node -r ts-node/register/transpile-only bench/evaluateProgram.ts <program.ts>
  *   node bench/.generated/compiled/bench/evaluateProgram.js <program.js>   (compiled beforehand)
  *
- * The mocks are deliberately self-contained (not the test harness's): the bench must keep
- * measuring the same thing when tests change. They answer what index.ts asks with plausible
- * values; only timing and completeness matter here.
+ * The mocks answer from the tests' fake tenant (test/support/mockTenant.ts, which imports
+ * nothing), so program and baseline pay the same for them and the bench follows the tests when
+ * the program starts asking Azure something new.
  */
 import * as path from "path";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "ts-node";
+import { armId, computedOutputs, invokeResult } from "../test/support/mockTenant";
 import { EvaluationReport } from "./reports";
-
-const subscriptionId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const tenantId = "11111111-2222-4333-8444-555555555555";
 
 /** The smallest valid stack config (the two required keys). */
 const stackConfig = {
@@ -42,7 +40,7 @@ async function main(programFile: string): Promise<void> {
                 if (args.type !== "pulumi:pulumi:Stack") {
                     resources++;
                 }
-                return { id: armId(args.type, args.name), state: { ...args.inputs, ...computedOutputs(args.name, args.inputs) } };
+                return { id: armId(args.type, args.name, args.inputs), state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } };
             },
             call(args) {
                 return invokeResult(args.token, args.inputs);
@@ -117,54 +115,6 @@ function timeStackTraces(): { ms: number } {
         };
     }
     return totals;
-}
-
-/** ARM-shaped ids: programs check some of them (e.g. the playbook's identity). */
-function armId(type: string, name: string): string {
-    const [, module, kind] = type.split(":");
-    const provider = armResourceTypes[type] ?? `Microsoft.${module}/${kind}`;
-    return `/subscriptions/${subscriptionId}/resourceGroups/rg-bench/providers/${provider}/${name}`;
-}
-
-const armResourceTypes: Record<string, string> = {
-    "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
-};
-
-/** Outputs Azure computes on create that programs read (ids, principal ids, a vault URI, random results). */
-function computedOutputs(name: string, inputs: Record<string, any>): Record<string, unknown> {
-    return {
-        name: inputs.resourceName ?? inputs.vaultName ?? inputs.ruleId ?? name,
-        principalId: "5e1d0c9b-0000-4000-8000-0000000000b1",
-        clientId: "5e1d0c9b-0000-4000-8000-0000000000b2",
-        result: "x7k2q9",
-        properties: { ...inputs.properties, vaultUri: "https://kv-bench.vault.azure.net/" },
-    };
-}
-
-function invokeResult(token: string, inputs: Record<string, any>): Record<string, unknown> {
-    switch (token) {
-        case "azure-native:authorization:getClientConfig":
-            return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };
-        case "azure-native:operationalinsights:getWorkspace":
-            return {
-                id: `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`,
-                name: inputs.workspaceName,
-                location: "westeurope",
-                customerId: "c0570000-0000-4000-8000-000000000003",
-            };
-        case "azuread:index/getServicePrincipal:getServicePrincipal":
-            return {
-                objectId: "0a1b2c3d-0000-4000-8000-00000000a001",
-                clientId: inputs.clientId,
-                // Graph's ids for the permissions the playbook is granted.
-                appRoleIds: {
-                    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
-                    "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
-                },
-            };
-        default:
-            throw new Error(`the bench's mocks do not answer invoke ${token}`);
-    }
 }
 
 function loadedFilesByPackage(): Record<string, number> {

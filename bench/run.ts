@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const compiledEvaluation = await section(
         "2c. Evaluation under Pulumi mocks of the same programs compiled to JavaScript beforehand",
         () => {
-            compileToJavaScript([...imports.sourceFiles, baselineFile, path.join(__dirname, "evaluateProgram.ts"), path.join(__dirname, "reports.ts")]);
+            compileToJavaScript([...imports.sourceFiles, baselineFile, path.join(__dirname, "evaluateProgram.ts"), path.join(projectRoot, "test", "support", "mockTenant.ts")]);
             return measureEvaluation(baselineFile, runs.evaluation, "compiled");
         },
         printEvaluation,
