@@ -84,3 +84,8 @@ export function innerScopes(action: WorkflowAction): ActionMap[] {
         action.default?.actions,
     ].filter((scope): scope is ActionMap => scope !== undefined);
 }
+
+/** True for a JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { graphPermissionsRequired, loadPlaybookDefinition } from "../playbook/definition";
+import { loadPlaybookDefinition } from "../playbook/definition";
+import { graphPermissionsRequired } from "../playbook/graphCalls";
 import { listActions } from "../playbook/structure";
 import { graphAppRoleIds, minimalConfig, runStack, StackRun } from "./support/stackHarness";
 

@@ -1,8 +1,6 @@
 import { expect } from "chai";
+import { graphCallsIn, graphPermissionFor, graphPermissionsRequired } from "../playbook/graphCalls";
 import {
-    graphCallsIn,
-    graphPermissionFor,
-    graphPermissionsRequired,
     loadPlaybookDefinition,
     parsePlaybookDefinition,
     PlaybookParameterValues,
