@@ -7,6 +7,7 @@
  * RemediationPlaybook component resolves its inputs and calls these.
  */
 import { readAsset } from "../components/assets";
+import { isGuid } from "../components/config";
 import { playbookDefinitionFile } from "../components/names";
 import { isJsonObject, WorkflowDefinition } from "./structure";
 
@@ -85,7 +86,6 @@ export interface ConnectionReference {
     };
 }
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const userAssignedIdentityPattern =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 const secretNamePattern = /^[0-9a-zA-Z-]{1,127}$/;
@@ -165,7 +165,7 @@ function normalizedExemptIds(ids: readonly string[]): string[] {
         throw new Error("pimguard playbook: exemptPrincipalIds must be an array of object ids");
     }
     ids.forEach((id, index) => {
-        if (typeof id !== "string" || !guidPattern.test(id.trim())) {
+        if (typeof id !== "string" || !isGuid(id.trim())) {
             throw new Error(`pimguard playbook: exemptPrincipalIds[${index}] ${JSON.stringify(id)} is not an object id (a GUID)`);
         }
     });

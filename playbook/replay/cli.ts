@@ -10,6 +10,7 @@ import * as path from "path";
 import { PlaybookMode } from "../definition";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
 import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
+import { isGuid } from "../../components/config";
 
 const usage = `Usage: npm run --silent playbook:replay -- <incident.json> [options]
 
@@ -61,7 +62,6 @@ export interface ReplayArguments {
     readonly help: boolean;
 }
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const valueOptions = ["--directory", "--mode", "--exempt", "--revoke-sessions", "--close-incidents", "--notify"];
 
 /** Parses the command line (`--name value` or `--name=value`). */
@@ -123,7 +123,7 @@ function flagOf(values: ReadonlyMap<string, string[]>, name: string): boolean {
 }
 
 function checkObjectId(value: string): string {
-    if (!guidPattern.test(value)) throw new UsageError(`--exempt needs an object id (a GUID), not ${JSON.stringify(value)}`);
+    if (!isGuid(value)) throw new UsageError(`--exempt needs an object id (a GUID), not ${JSON.stringify(value)}`);
     return value;
 }
 
