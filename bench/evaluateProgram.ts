@@ -5,19 +5,23 @@
  * many resources, how many loaded files each package contributed, and where the time went
  * (ts-node compiling the program's TypeScript; formatting the stack traces Pulumi records).
  *
- *   node -r ts-node/register/transpile-only bench/evaluateProgram.ts <program.ts>
+ *   node -r ts-node/register bench/evaluateProgram.ts <program.ts> [--record <registrations.json>]
  *   node bench/.generated/compiled/bench/evaluateProgram.js <program.js>   (compiled beforehand)
+ *
+ * `--record` also writes what the program registered, in order (type, name, whether custom, the
+ * inputs the mocks received), from which bench/programs.ts writes the resources-only control.
  *
  * The mocks answer from the tests' fake tenant (test/support/mockTenant.ts, which imports
  * nothing), so program and baseline pay the same for them and the bench follows the tests when
  * the program starts asking Azure something new.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "ts-node";
 import { armId, computedOutputs, invokeResult } from "../test/support/mockTenant";
-import { EvaluationReport } from "./reports";
+import { EvaluationReport, RecordedRegistration } from "./reports";
 
 /** The smallest valid stack config (the two required keys). */
 const stackConfig = {
@@ -25,7 +29,7 @@ const stackConfig = {
     "pimguard:workspaceResourceGroup": "rg-sentinel",
 };
 
-async function main(programFile: string): Promise<void> {
+async function main(programFile: string, recordFile: string | undefined): Promise<void> {
     const runtimeLoadedMs = performance.now();
     const transpiling = timeTranspiling();
     const stackTraces = timeStackTraces();
@@ -33,12 +37,16 @@ async function main(programFile: string): Promise<void> {
     const failures: unknown[] = [];
     process.on("unhandledRejection", (reason) => failures.push(reason));
     let resources = 0;
+    const registrations: RecordedRegistration[] = [];
     pulumi.runtime.setAllConfig(stackConfig);
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
                 if (args.type !== "pulumi:pulumi:Stack") {
                     resources++;
+                    if (recordFile !== undefined) {
+                        registrations.push({ type: args.type, name: args.name, custom: args.custom === true, inputs: args.inputs });
+                    }
                 }
                 return { id: armId(args.type, args.name, args.inputs), state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) } };
             },
@@ -57,6 +65,9 @@ async function main(programFile: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     if (failures.length > 0 || pulumi.log.hasErrors()) {
         throw new Error(`${programFile} failed while it was evaluated:\n${[...new Set(failures.map(String))].join("\n")}`);
+    }
+    if (recordFile !== undefined) {
+        fs.writeFileSync(recordFile, JSON.stringify(registrations, null, 1));
     }
     const report: EvaluationReport = {
         runtimeLoadedMs,
@@ -137,7 +148,12 @@ function packageOf(file: string): string {
     return parts[0].startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-main(process.argv[2]).then(
+function optionValue(name: string): string | undefined {
+    const at = process.argv.indexOf(name);
+    return at < 0 ? undefined : process.argv[at + 1];
+}
+
+main(process.argv[2], optionValue("--record")).then(
     () => process.exit(0),
     (error: Error) => {
         console.error(error.stack ?? error.message);

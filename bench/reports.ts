@@ -19,6 +19,17 @@ export interface EvaluationReport {
     loadedFiles: Record<string, number>;
 }
 
+/** One registration the mocks received, as `--record` writes it. */
+export interface RecordedRegistration {
+    /** The type token, e.g. `azure-native:keyvault:Vault`, or a component's, e.g. `pimguard:index:SecretsVault`. */
+    type: string;
+    name: string;
+    /** A provider resource (true) or a component (false). */
+    custom: boolean;
+    /** The inputs as the engine would receive them: every output resolved. */
+    inputs: Record<string, unknown>;
+}
+
 /** bench/kqlTimings.ts: Kusto.Language in one fresh process. */
 export interface KqlTimingsReport {
     coldLoadMs: number;
