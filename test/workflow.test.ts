@@ -31,6 +31,7 @@ interface Workflow {
     jobs: Record<string, Job>;
 }
 
+const packageJson = JSON.parse(fs.readFileSync(path.join(repositoryRoot, "package.json"), "utf8")) as { engines: { node: string } };
 const workflowText = fs.readFileSync(workflowFile, "utf8");
 const workflow = parseYaml(workflowText) as Workflow;
 const tenantStacks = stackNames(repositoryRoot);
@@ -174,6 +175,24 @@ describe("the GitHub workflow (.github/workflows/pimguard.yml)", function () {
                 expect(String(step.with?.["cloud-url"]), jobId).to.match(/^\$\{\{ vars\.\w+ \}\}$/);
             }
             expect(job.env?.PULUMI_ACCESS_TOKEN, jobId).to.match(/secrets\.PULUMI_ACCESS_TOKEN/);
+        }
+    });
+
+    it("pins every action to a full commit, so a moved tag cannot change what runs with the tenant's credentials", function () {
+        const actionSteps = Object.values(workflow.jobs).flatMap((job) => (job.steps ?? []).filter((step) => step.uses !== undefined));
+        expect(actionSteps).to.not.be.empty;
+        for (const step of actionSteps) {
+            expect(step.uses).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+        }
+    });
+
+    it("runs every job on a Node.js major that package.json's engines allow", function () {
+        const enginesFloor = Number(/^>=(\d+)/.exec(packageJson.engines.node)?.[1]);
+        expect(enginesFloor, "engines.node").to.be.greaterThan(0);
+        for (const [jobId, job] of Object.entries(workflow.jobs)) {
+            for (const step of (job.steps ?? []).filter((step) => step.uses?.startsWith("actions/setup-node@"))) {
+                expect(Number(step.with?.["node-version"]), jobId).to.be.at.least(enginesFloor);
+            }
         }
     });
 });
