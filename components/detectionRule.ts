@@ -108,8 +108,11 @@ export function isoDuration(minutes: number): string {
 }
 
 // The target is mapped as an Account by its Entra object id for users, service principals and
-// groups alike: AadUserId is the object id Graph acts on, whereas CloudApplication's AppId is
-// not in Core Directory records for the assignee. The playbook never reads entities.
+// groups alike: AadUserId is the object id Graph acts on. The playbook never reads entities.
+// An initiating app is known by what real audit records carry: its service principal's object
+// id and its display name (InitiatedBy.app.appId is null in them). CloudApplication's AppId
+// identifier is Defender for Cloud Apps' integer id, not an Entra GUID, so the app maps by Name.
+// Five mappings: Sentinel's limit for this API version.
 const entityMappings: securityinsights.ScheduledAlertRuleArgs["entityMappings"] = [
     {
         entityType: securityinsights.EntityMappingType.Account,
@@ -123,8 +126,15 @@ const entityMappings: securityinsights.ScheduledAlertRuleArgs["entityMappings"] 
         fieldMappings: [{ identifier: "FullName", columnName: "InitiatedByUpn" }],
     },
     {
+        entityType: securityinsights.EntityMappingType.Account,
+        fieldMappings: [
+            { identifier: "AadUserId", columnName: "InitiatedByServicePrincipalId" },
+            { identifier: "DisplayName", columnName: "InitiatedByAppName" },
+        ],
+    },
+    {
         entityType: securityinsights.EntityMappingType.CloudApplication,
-        fieldMappings: [{ identifier: "AppId", columnName: "InitiatedByAppId" }],
+        fieldMappings: [{ identifier: "Name", columnName: "InitiatedByAppName" }],
     },
     {
         entityType: securityinsights.EntityMappingType.IP,
@@ -143,17 +153,20 @@ export const customDetailColumns = [
     "Exempt",
     "Signal",
     "InitiatedByUpn",
-    "InitiatedByAppId",
+    "InitiatedByServicePrincipalId",
+    "InitiatedByAppName",
     "CorrelationId",
 ] as const;
 
 const customDetails = Object.fromEntries(customDetailColumns.map((column) => [column, column]));
 
+// The query composes the title within Sentinel's 256 bytes (AlertTitle), whatever the names.
+// Sentinel takes at most three parameters per format.
 const alertDetailsOverride: securityinsights.ScheduledAlertRuleArgs["alertDetailsOverride"] = {
-    alertDisplayNameFormat: "{{RoleName}} assigned outside PIM to {{PrincipalName}}",
+    alertDisplayNameFormat: "{{AlertTitle}}",
     alertDescriptionFormat:
-        "{{PrincipalType}} received a privileged directory role outside PIM from {{InitiatedByUpn}}{{InitiatedByAppId}}. " +
-        "pimguard's playbook removes the standing assignment unless the principal is exempt.",
+        "{{PrincipalType}} {{PrincipalName}} received {{RoleName}} outside PIM; who made the assignment is in the alert's " +
+        "entities and custom details. pimguard's playbook removes the standing assignment unless the principal is exempt.",
 };
 
 // Alerts about the same principal and role join one open incident (PIM's scan repeats every

@@ -2,7 +2,7 @@
 export { PimGuard, PimGuardArgs } from "./pimGuard";
 export { PlaybookIdentity, PlaybookIdentityArgs } from "./playbookIdentity";
 export { SecretsVault, SecretsVaultArgs, ExistingVault, notificationSecretName } from "./secretsVault";
-export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistCsv } from "./sentinelWatchlist";
+export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistItemId } from "./sentinelWatchlist";
 export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detectionRule";
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediationPlaybook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbookAutomation";

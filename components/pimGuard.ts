@@ -170,7 +170,7 @@ function privilegedRolesWatchlistArgs(workspace: SentinelWorkspace, policy: Guar
     return {
         workspace,
         alias: privilegedRolesWatchlistAlias,
-        displayName: "pimguard: privileged directory roles",
+        displayName: "pimguard - privileged directory roles",
         description: "Directory roles pimguard enforces: assignments outside PIM are removed. Managed by Pulumi; edit the stack config, not this list.",
         columns: ["RoleTemplateId", "RoleName"],
         searchKey: "RoleTemplateId",
@@ -182,7 +182,7 @@ function exemptPrincipalsWatchlistArgs(workspace: SentinelWorkspace, policy: Gua
     return {
         workspace,
         alias: exemptPrincipalsWatchlistAlias,
-        displayName: "pimguard: exempt principals (break-glass)",
+        displayName: "pimguard - exempt principals - break-glass",
         description: "Principals pimguard alerts on but never removes. Managed by Pulumi; edit the stack config, not this list.",
         columns: ["PrincipalId", "Reason"],
         searchKey: "PrincipalId",

@@ -181,7 +181,12 @@ export const auditLogsColumns: readonly KqlColumn[] = [
 /** The aliases pimguard's queries may pass to `_GetWatchlist`. */
 export type WatchlistAlias = typeof privilegedRolesWatchlistAlias | typeof exemptPrincipalsWatchlistAlias;
 
-/** Columns Sentinel adds to every watchlist, before the CSV's own. */
+/**
+ * The columns `_GetWatchlist` always returns. Sentinel unpacks each item's own columns from its
+ * `WatchlistItem` bag (bag_unpack), so they exist only when the watchlist has items: a query
+ * must reach them through `WatchlistItem` and join on `SearchKey`, or it fails on an empty
+ * watchlist. The compiler is given only these, so a query naming another column does not compile.
+ */
 export const watchlistSystemColumns: readonly KqlColumn[] = [
     { name: "_DTItemId", type: "string" },
     { name: "LastUpdatedTimeUTC", type: "datetime" },
@@ -189,25 +194,11 @@ export const watchlistSystemColumns: readonly KqlColumn[] = [
     { name: "WatchlistItem", type: "dynamic" },
 ];
 
-/** The CSV header of each pimguard watchlist (each becomes a string column). */
+/** The columns of each pimguard watchlist's items, in order; the first is the search key. */
 export const watchlistCsvColumns: Readonly<Record<WatchlistAlias, readonly string[]>> = {
     [privilegedRolesWatchlistAlias]: ["RoleTemplateId", "RoleName"],
     [exemptPrincipalsWatchlistAlias]: ["PrincipalId", "Reason"],
 };
-
-/** Every column `_GetWatchlist(alias)` returns, in order, per alias. */
-export const watchlistColumns: Readonly<Record<WatchlistAlias, readonly string[]>> = {
-    [privilegedRolesWatchlistAlias]: watchlistSchema(privilegedRolesWatchlistAlias).map((c) => c.name),
-    [exemptPrincipalsWatchlistAlias]: watchlistSchema(exemptPrincipalsWatchlistAlias).map((c) => c.name),
-};
-
-/** `_GetWatchlist(alias)`'s columns with their types. */
-export function watchlistSchema(alias: WatchlistAlias): KqlColumn[] {
-    return [
-        ...watchlistSystemColumns,
-        ...watchlistCsvColumns[alias].map((name) => ({ name, type: "string" })),
-    ];
-}
 
 function isWatchlistAlias(value: unknown): value is WatchlistAlias {
     return typeof value === "string" && Object.prototype.hasOwnProperty.call(watchlistCsvColumns, value);
@@ -248,7 +239,7 @@ function loadKustoLanguage(): KustoLanguage {
         // The result schema depends on the alias literal, as in Sentinel.
         (context: any) => {
             const alias: unknown = context.GetArgument$1("watchlistAlias")?.ConstantValue;
-            return isWatchlistAlias(alias) ? symbols.TableSymbol.From(schemaText(watchlistSchema(alias))) : unknownWatchlistResult;
+            return isWatchlistAlias(alias) ? symbols.TableSymbol.From(schemaText(watchlistSystemColumns)) : unknownWatchlistResult;
         },
         symbols.Tabularity.Tabular,
         [new symbols.Parameter.$ctor2("watchlistAlias", symbols.ScalarTypes.String)],

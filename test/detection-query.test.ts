@@ -19,11 +19,13 @@ const contractColumns: KqlColumn[] = [
     { name: "PrincipalName", type: "string" },
     { name: "DirectoryScopeId", type: "string" },
     { name: "InitiatedByUpn", type: "string" },
-    { name: "InitiatedByAppId", type: "string" },
+    { name: "InitiatedByServicePrincipalId", type: "string" },
+    { name: "InitiatedByAppName", type: "string" },
     { name: "InitiatedByIp", type: "string" },
     { name: "Signal", type: "string" },
     { name: "Exempt", type: "bool" },
     { name: "CorrelationId", type: "string" },
+    { name: "AlertTitle", type: "string" },
 ];
 
 const ruleFrequencyLine = "let ruleFrequency = 5m;";

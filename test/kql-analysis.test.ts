@@ -5,7 +5,6 @@ import {
     columnsOf,
     parseAndAnalyzeKql,
     syntaxKindName,
-    watchlistColumns,
 } from "../kql/analysis";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
 
@@ -71,7 +70,7 @@ describe("the KQL analysis helper", () => {
             expect(columns).to.deep.equal([{ name: "Ingested", type: "datetime" }]);
         });
 
-        it("gives the privileged-roles watchlist its system and CSV columns", () => {
+        it("gives a watchlist only the columns Sentinel returns even when it has no items", () => {
             const { diagnostics, columns } = analyzeKql(`_GetWatchlist('${privilegedRolesWatchlistAlias}')`);
             expect(diagnostics).to.deep.equal([]);
             expect(columns).to.deep.equal([
@@ -79,21 +78,13 @@ describe("the KQL analysis helper", () => {
                 { name: "LastUpdatedTimeUTC", type: "datetime" },
                 { name: "SearchKey", type: "string" },
                 { name: "WatchlistItem", type: "dynamic" },
-                { name: "RoleTemplateId", type: "string" },
-                { name: "RoleName", type: "string" },
             ]);
         });
 
-        it("gives the exemptions watchlist its own CSV columns, not the roles' ones", () => {
-            expect(analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId, Reason`).diagnostics).to.deep.equal([]);
-            const wrongList = analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project RoleTemplateId`);
-            expect(wrongList.diagnostics.map((d) => d.message).join()).to.contain("RoleTemplateId");
-        });
-
-        it("publishes the watchlist columns as data", () => {
-            expect(watchlistColumns[exemptPrincipalsWatchlistAlias]).to.deep.equal(
-                ["_DTItemId", "LastUpdatedTimeUTC", "SearchKey", "WatchlistItem", "PrincipalId", "Reason"],
-            );
+        it("refuses an item column read as a column: it is missing from an empty watchlist", () => {
+            expect(analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId = tolower(SearchKey), Reason = tostring(WatchlistItem.Reason)`).diagnostics).to.deep.equal([]);
+            const byColumn = analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId`);
+            expect(byColumn.diagnostics.map((d) => d.message).join()).to.contain("PrincipalId");
         });
 
         it("rejects a watchlist alias pimguard does not deploy", () => {

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { packageRoot, readAsset } from "../components/assets";
 import { detectionQueryFile, exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
+import { otherWatchedBuiltInRoles, privilegedBuiltInRoles } from "../components/roles";
 import { runCli, usage } from "../kql/replay/cli";
 import { ResultRow, readJsonFile, replayKql } from "../kql/replay/replay";
 
@@ -23,7 +24,8 @@ const watchlists = {
 /** The result columns of the shared contract, in order. */
 const contractColumns = [
     "TimeGenerated", "RoleTemplateId", "RoleName", "PrincipalId", "PrincipalType", "PrincipalName", "DirectoryScopeId",
-    "InitiatedByUpn", "InitiatedByAppId", "InitiatedByIp", "Signal", "Exempt", "CorrelationId",
+    "InitiatedByUpn", "InitiatedByServicePrincipalId", "InitiatedByAppName", "InitiatedByIp", "Signal", "Exempt", "CorrelationId",
+    "AlertTitle",
 ];
 
 function fixture(file: string): Record<string, unknown>[] {
@@ -48,7 +50,7 @@ function ingestedAt(file: string, ingested: string): Record<string, unknown>[] {
     return fixture(file).map((record) => ({ ...record, _IngestionTime: ingested }));
 }
 
-const megan = { InitiatedByUpn: "megan.admin@contoso.onmicrosoft.com", InitiatedByIp: "203.0.113.24", InitiatedByAppId: "" };
+const megan = { InitiatedByUpn: "megan.admin@contoso.onmicrosoft.com", InitiatedByIp: "203.0.113.24", InitiatedByServicePrincipalId: "", InitiatedByAppName: "" };
 
 describe("the detection query, replayed on recorded AuditLogs", () => {
     describe("a Core Directory assignment of a watched role", () => {
@@ -69,7 +71,7 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
             });
         });
 
-        it("to a service principal is one row naming the app that made it", () => {
+        it("to a service principal is one row naming the app that made it by service principal and name (real records carry no appId)", () => {
             const rows = detect("directory-service-principal.json");
             expect(rows).to.have.length(1);
             expect(rows[0]).to.include({
@@ -77,7 +79,8 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
                 PrincipalId: "b82d5e1f-4a6c-4f93-8d07-e3c9a1b6f245",
                 PrincipalType: "ServicePrincipal",
                 PrincipalName: "contoso-provisioning-automation",
-                InitiatedByAppId: "6e4c2a8f-9b1d-4f57-a3e6-0c8d7b5f2a19",
+                InitiatedByServicePrincipalId: "d9a3f6c2-5e8b-4170-b4d1-8f2e6a9c3b75",
+                InitiatedByAppName: "contoso-iam-deployer",
                 InitiatedByUpn: "",
                 InitiatedByIp: "",
             });
@@ -136,7 +139,7 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
     });
 
     describe("PIM's scan", () => {
-        it("reports a standing assignment it found, with Signal pimScan and no initiator", () => {
+        it("reports a standing assignment it found, with Signal pimScan and PIM's own service principal as initiator", () => {
             const rows = detect("pim-scan-user.json");
             expect(rows).to.have.length(1);
             expect(rows[0]).to.include({
@@ -145,8 +148,20 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
                 RoleTemplateId: "62e90394-69f5-4237-9190-012177145e10",
                 Signal: "pimScan",
                 InitiatedByUpn: "",
-                InitiatedByAppId: "",
+                InitiatedByServicePrincipalId: "f1c7b3e9-2a5d-4860-9b4f-d3e8a6c21b57",
+                InitiatedByAppName: "MS-PIM",
                 InitiatedByIp: "",
+            });
+        });
+
+        it("takes the role from the Role target when the details name neither TemplateId nor RoleDefinitionOriginId", () => {
+            const rows = detect("pim-scan-role-target-only.json");
+            expect(rows).to.have.length(1);
+            expect(rows[0]).to.include({
+                PrincipalId: "5a9c3e71-b4d2-4f68-8e05-c1d7f2a6b394",
+                RoleTemplateId: "e8611ab8-c189-46e8-94e1-60213ab1f814",
+                RoleName: "Privileged Role Administrator",
+                Signal: "pimScan",
             });
         });
 
@@ -196,6 +211,58 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
             const quarterHours = ["2026-03-02T10:05:00Z", "2026-03-02T10:20:00Z", "2026-03-02T10:35:00Z"];
             expect(timesCaught(records, "424b1fee-9709-4315-85d9-5954058b4714", quarterHours, rewritten)).to.deep.equal([0, 1, 0]);
         });
+    });
+});
+
+describe("the detection query with watchlists as Sentinel holds them", () => {
+    const noExemptions = { ...watchlists, [exemptPrincipalsWatchlistAlias]: "PrincipalId,Reason\r\n" };
+
+    it("still reports every watched assignment when the exemptions watchlist has no items (the default)", () => {
+        const rows = replayKql(readAsset("kql", detectionQueryFile), fixture("exempt-break-glass.json"), { now, watchlists: noExemptions });
+        expect(rows).to.have.length(1);
+        expect(rows[0]).to.include({ PrincipalId: "9f2a6d4c-3b8e-4a51-8c7d-e0b5f1a93c28", Exempt: false });
+    });
+
+    it("the hunting query too", () => {
+        const rows = replayKql(readAsset("kql", huntingQueryFile), fixture("exempt-break-glass.json"), { now, watchlists: noExemptions });
+        expect(rows).to.have.length(1);
+        expect(rows[0]).to.include({ Exempt: false, Watched: true });
+    });
+});
+
+describe("the alert title the query composes", () => {
+    const longestRoleName = [...privilegedBuiltInRoles, ...otherWatchedBuiltInRoles].map((role) => role.name).sort((a, b) => b.length - a.length)[0]!;
+
+    /** The detection row for the Global Administrator fixture with the assignee's UPN and the role's watched name replaced. */
+    function titleFor(roleName: string, principalName: string): string {
+        const records = fixture("directory-user-global-admin.json").map((record) => ({
+            ...record,
+            TargetResources: (record.TargetResources as Record<string, unknown>[]).map((target) =>
+                target.type === "User" ? { ...target, userPrincipalName: principalName } : target,
+            ),
+        }));
+        const roles = `RoleTemplateId,RoleName\r\n62e90394-69f5-4237-9190-012177145e10,"${roleName}"\r\n`;
+        const rows = replayKql(readAsset("kql", detectionQueryFile), records, { now, watchlists: { ...watchlists, [privilegedRolesWatchlistAlias]: roles } });
+        expect(rows).to.have.length(1);
+        return rows[0]!.AlertTitle as string;
+    }
+
+    it("names the role and the principal when they fit", () => {
+        expect(titleFor("Global Administrator", "alex.wilber@contoso.onmicrosoft.com")).to.equal(
+            "Global Administrator assigned outside PIM to alex.wilber@contoso.onmicrosoft.com",
+        );
+    });
+
+    it("stays under Sentinel's 256 bytes with the longest role name and a long ASCII principal name", () => {
+        const title = titleFor(longestRoleName, `${"a".repeat(240)}@contoso.onmicrosoft.com`);
+        expect(Buffer.byteLength(title, "utf8")).to.be.below(256);
+        expect(title.startsWith(`${longestRoleName} assigned outside PIM to aaa`)).to.equal(true);
+    });
+
+    it("stays under 256 bytes when the names are not ASCII", () => {
+        const title = titleFor("Administrateur général", `${"\u{1F510}".repeat(100)}@contoso.onmicrosoft.com`);
+        expect(Buffer.byteLength(title, "utf8")).to.be.below(256);
+        expect(title.startsWith("Administrateur général assigned outside PIM to")).to.equal(true);
     });
 });
 

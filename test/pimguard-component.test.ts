@@ -38,8 +38,8 @@ describe("PimGuard imported by another program", () => {
     it("keeps the name a caller gives a custom role", async () => {
         const custom = { templateId: "0b7c5d1e-2f3a-4b6c-9d8e-7f6a5b4c3d2e", name: "Contoso Tier-0 Operator" };
         const run = await guardWith({ privilegedRoles: ["Global Administrator", custom] });
-        const roles = run.ofType("azure-native:securityinsights:Watchlist").find((watchlist) => watchlist.inputs.watchlistAlias === "PimGuardPrivilegedRoles");
-        expect(roles?.inputs.rawContent).to.contain(`${custom.templateId},${custom.name}`);
+        const items = run.ofType("azure-native:securityinsights:WatchlistItem").map((item) => item.inputs.itemsKeyValue);
+        expect(items).to.deep.include({ RoleTemplateId: custom.templateId, RoleName: custom.name });
     });
 
     it("uses a vault it is given: no new vault, the secret and the read grant go to that vault", async () => {

@@ -21,6 +21,7 @@ const types = {
     vault: "azure-native:keyvault:Vault",
     secret: "azure-native:keyvault:Secret",
     watchlist: "azure-native:securityinsights:Watchlist",
+    watchlistItem: "azure-native:securityinsights:WatchlistItem",
     rule: "azure-native:securityinsights:ScheduledAlertRule",
     automationRule: "azure-native:securityinsights:AutomationRule",
     workflow: "azure-native:logic:Workflow",
@@ -50,8 +51,26 @@ function watchlist(run: StackRun, alias: string): DeclaredResource {
     return found!;
 }
 
-function csvRows(rawContent: string): string[] {
-    return rawContent.split("\r\n").filter((line) => line !== "");
+/** The rows of a watchlist as the stack declares them: one WatchlistItem each, in order. */
+function itemsOf(run: StackRun, alias: string): Record<string, string>[] {
+    return run
+        .ofType(types.watchlistItem)
+        .filter((item) => item.inputs.watchlistAlias === alias)
+        .map((item) => item.inputs.itemsKeyValue);
+}
+
+function itemIds(run: StackRun, alias: string): string[] {
+    return run
+        .ofType(types.watchlistItem)
+        .filter((item) => item.inputs.watchlistAlias === alias)
+        .map((item) => item.inputs.watchlistItemId);
+}
+
+/** Sentinel's display-name rule (watchlists-create docs), written out as the docs state it. */
+function followsWatchlistNamingRule(name: string): boolean {
+    const allowed = [...name].every((character) => /[A-Za-z0-9 _-]/.test(character));
+    const startsAndEndsWell = /^[A-Za-z0-9]/.test(name) && /[A-Za-z0-9]$/.test(name);
+    return name.length >= 3 && name.length <= 64 && allowed && startsAndEndsWell;
 }
 
 describe("the pimguard stack", function () {
@@ -226,39 +245,65 @@ describe("the pimguard stack", function () {
     });
 
     describe("SentinelWatchlist", () => {
-        it("privileged roles: one CSV row per configured role, searchable by template id", () => {
-            const roles = watchlist(run, "PimGuardPrivilegedRoles");
-            expect(roles.inputs).to.include({ itemsSearchKey: "RoleTemplateId", contentType: "text/csv", numberOfLinesToSkip: 0 });
-            expect(roles.inputs.provider).to.be.a("string").and.not.equal("");
-            const rows = csvRows(roles.inputs.rawContent);
-            expect(rows[0]).to.equal("RoleTemplateId,RoleName");
-            expect(rows.slice(1)).to.have.length(privilegedBuiltInRoles.length);
-            expect(rows).to.include("62e90394-69f5-4237-9190-012177145e10,Global Administrator");
+        it("declares each watchlist without CSV content (Sentinel refuses an upload with no data rows)", () => {
+            for (const list of run.ofType(types.watchlist)) {
+                expect(list.inputs, list.name).not.to.have.property("rawContent");
+                expect(list.inputs.provider, list.name).to.equal("Microsoft");
+                expect(followsWatchlistNamingRule(list.inputs.displayName), list.inputs.displayName).to.equal(true);
+            }
+        });
+
+        it("privileged roles: one item per configured role, searchable by template id", () => {
+            expect(watchlist(run, "PimGuardPrivilegedRoles").inputs.itemsSearchKey).to.equal("RoleTemplateId");
+            const items = itemsOf(run, "PimGuardPrivilegedRoles");
+            expect(items).to.have.length(privilegedBuiltInRoles.length);
+            expect(items).to.deep.include({ RoleTemplateId: "62e90394-69f5-4237-9190-012177145e10", RoleName: "Global Administrator" });
         });
 
         it("privileged roles follow the configured list", async () => {
             const custom = await runStack({ ...minimalConfig, "pimguard:privilegedRoles": JSON.stringify(["Global Administrator", "Exchange Administrator"]) });
-            expect(csvRows(watchlist(custom, "PimGuardPrivilegedRoles").inputs.rawContent)).to.deep.equal([
-                "RoleTemplateId,RoleName",
-                "62e90394-69f5-4237-9190-012177145e10,Global Administrator",
-                "29232cdf-9323-42fd-ade2-1d097af3e4de,Exchange Administrator",
+            expect(itemsOf(custom, "PimGuardPrivilegedRoles")).to.deep.equal([
+                { RoleTemplateId: "62e90394-69f5-4237-9190-012177145e10", RoleName: "Global Administrator" },
+                { RoleTemplateId: "29232cdf-9323-42fd-ade2-1d097af3e4de", RoleName: "Exchange Administrator" },
             ]);
         });
 
-        it("exempt principals: empty by default, a header the query can still read", () => {
-            const exempt = watchlist(run, "PimGuardExemptPrincipals");
-            expect(exempt.inputs.itemsSearchKey).to.equal("PrincipalId");
-            expect(csvRows(exempt.inputs.rawContent)).to.deep.equal(["PrincipalId,Reason"]);
+        it("exempt principals: the watchlist exists with no items by default", () => {
+            expect(watchlist(run, "PimGuardExemptPrincipals").inputs.itemsSearchKey).to.equal("PrincipalId");
+            expect(itemsOf(run, "PimGuardExemptPrincipals")).to.deep.equal([]);
         });
 
-        it("exempt principals: one row per exemption, reasons quoted when they need it", async () => {
-            const config = { ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([breakGlass, { id: "9a7e4d2c-1b3f-4c5e-8d6a-0f9e2b4c7a13", reason: 'Break-glass 2, "cloud-only"' }]) };
-            const exempt = watchlist(await runStack(config), "PimGuardExemptPrincipals");
-            expect(csvRows(exempt.inputs.rawContent)).to.deep.equal([
-                "PrincipalId,Reason",
-                `${breakGlass.id},${breakGlass.reason}`,
-                '9a7e4d2c-1b3f-4c5e-8d6a-0f9e2b4c7a13,"Break-glass 2, ""cloud-only"""',
+        it("exempt principals: one item per exemption, the reason kept as written", async () => {
+            const second = { id: "9a7e4d2c-1b3f-4c5e-8d6a-0f9e2b4c7a13", reason: 'Break-glass 2, "cloud-only"' };
+            const config = { ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([breakGlass, second]) };
+            expect(itemsOf(await runStack(config), "PimGuardExemptPrincipals")).to.deep.equal([
+                { PrincipalId: breakGlass.id, Reason: breakGlass.reason },
+                { PrincipalId: second.id, Reason: second.reason },
             ]);
+        });
+
+        it("adding one exemption adds one item and changes no other", async () => {
+            const second = { id: "9a7e4d2c-1b3f-4c5e-8d6a-0f9e2b4c7a13", reason: "Break-glass account 2" };
+            const before = await runStack({ ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([breakGlass]) });
+            const after = await runStack({ ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([second, breakGlass]) });
+            const exemptItems = (stack: StackRun) => stack.ofType(types.watchlistItem).filter((item) => item.inputs.watchlistAlias === "PimGuardExemptPrincipals");
+            const [kept] = exemptItems(before);
+            const keptAfter = exemptItems(after).find((item) => item.name === kept!.name);
+            expect(keptAfter?.inputs, "the existing exemption's item").to.deep.equal(kept!.inputs);
+            expect(exemptItems(after).map((item) => item.name)).to.have.length(2);
+            expect(after.ofType(types.watchlist).map((list) => list.inputs)).to.deep.equal(before.ofType(types.watchlist).map((list) => list.inputs));
+        });
+
+        it("item ids are GUIDs derived from the search key, the same for any case of it", async () => {
+            const upper = { id: breakGlass.id.toUpperCase(), reason: breakGlass.reason };
+            const ids = async (exemption: typeof breakGlass) =>
+                itemIds(await runStack({ ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([exemption]) }), "PimGuardExemptPrincipals");
+            const lower = await ids(breakGlass);
+            expect(lower).to.have.length(1);
+            expect(lower[0]).to.match(guid);
+            expect(await ids(upper)).to.deep.equal(lower);
+            const roleIds = itemIds(run, "PimGuardPrivilegedRoles");
+            expect(new Set(roleIds).size).to.equal(roleIds.length);
         });
     });
 
@@ -380,17 +425,20 @@ describe("the pimguard stack", function () {
             return [...keys].filter((name) => before.get(name) !== after.get(name)).sort();
         }
 
-        it("an exemption changes the exemptions watchlist and the playbook's own copy", async () => {
+        it("an exemption adds one exemptions watchlist item and changes the playbook's own copy", async () => {
             expect(await changedBy({ "pimguard:exemptPrincipals": JSON.stringify([breakGlass]) })).to.deep.equal([
                 `${types.workflow}::pimguard-playbook`,
-                `${types.watchlist}::pimguard-exempt-principals`,
+                `${types.watchlistItem}::pimguard-exempt-principals-${breakGlass.id}`,
             ]);
         });
 
-        it("the role list changes only the privileged-roles watchlist", async () => {
-            expect(await changedBy({ "pimguard:privilegedRoles": JSON.stringify(["Global Administrator"]) })).to.deep.equal([
-                `${types.watchlist}::pimguard-privileged-roles`,
-            ]);
+        it("narrowing the role list removes the other roles' items and nothing else", async () => {
+            const changed = await changedBy({ "pimguard:privilegedRoles": JSON.stringify(["Global Administrator"]) });
+            const expected = privilegedBuiltInRoles
+                .filter((role) => role.name !== "Global Administrator")
+                .map((role) => `${types.watchlistItem}::pimguard-privileged-roles-${role.templateId}`)
+                .sort();
+            expect(changed).to.deep.equal(expected);
         });
 
         it("report-only mode changes only the playbook", async () => {

@@ -1,10 +1,11 @@
 /**
- * Watchlists from the CSV text the stack deploys, shaped as Sentinel's `_GetWatchlist(alias)`
- * returns them: `_DTItemId`, `LastUpdatedTimeUTC`, `SearchKey` (the value of the watchlist's
- * search-key column - the first CSV column in pimguard's watchlists), `WatchlistItem` (the row as a
- * property bag), then one string column per CSV column.
+ * Watchlists given as CSV text (a header, then one line per item), shaped as Sentinel's
+ * `_GetWatchlist(alias)` is sure to return them: `_DTItemId`, `LastUpdatedTimeUTC`, `SearchKey`
+ * (the value of the search-key column - the first column in pimguard's watchlists) and
+ * `WatchlistItem` (the item as a property bag). The item's own columns are not separate
+ * columns: Sentinel unpacks them only when there are items (see watchlistSystemColumns).
  */
-import { WatchlistAlias, watchlistCsvColumns, watchlistSchema } from "../analysis";
+import { WatchlistAlias, watchlistCsvColumns, watchlistSystemColumns } from "../analysis";
 import { ReplayError } from "./errors";
 import { typedColumns } from "./records";
 import { Table, row } from "./table";
@@ -92,8 +93,7 @@ export function watchlistTable(alias: WatchlistAlias, csvText: string, lastUpdat
             LastUpdatedTimeUTC: lastUpdated,
             SearchKey: fields[0],
             WatchlistItem: item,
-            ...item,
         });
     });
-    return { columns: typedColumns(watchlistSchema(alias)), rows };
+    return { columns: typedColumns(watchlistSystemColumns), rows };
 }
