@@ -103,6 +103,7 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
                 "azure-native:securityinsights:ScheduledAlertRule",
                 "azure-native:securityinsights:AutomationRule",
                 "azure-native:securityinsights:Watchlist",
+                "azure-native:securityinsights:WatchlistItem",
                 "azure-native:logic:Workflow",
                 "azure-native:managedidentity:UserAssignedIdentity",
                 "azure-native:authorization:RoleAssignment",
@@ -126,11 +127,11 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
         });
 
         it("carries the consumer's choices: its role list, break-glass accounts, resource group and existing vault", function () {
-            const privilegedRoles = watchlist(run, "PimGuardPrivilegedRoles");
-            const exemptPrincipals = watchlist(run, "PimGuardExemptPrincipals");
-            expect(privilegedRoles.state.rawContent).to.contain("6c1f0d5e-2b8a-4e47-9d3c-58a1f7e2b604,Contoso Tier-0 Operator");
-            expect(privilegedRoles.state.rawContent).to.contain("Exchange Administrator");
-            expect(exemptPrincipals.state.rawContent).to.contain("9a7e4d21-58c3-4f6b-a0d2-7c1e3b5f8a90");
+            const privilegedRoles = watchlistItems(run, "PimGuardPrivilegedRoles");
+            const exemptPrincipals = watchlistItems(run, "PimGuardExemptPrincipals");
+            expect(privilegedRoles).to.deep.include({ RoleTemplateId: "6c1f0d5e-2b8a-4e47-9d3c-58a1f7e2b604", RoleName: "Contoso Tier-0 Operator" });
+            expect(privilegedRoles.map((item) => item.RoleName)).to.include("Exchange Administrator");
+            expect(exemptPrincipals.map((item) => item.PrincipalId)).to.include("9a7e4d21-58c3-4f6b-a0d2-7c1e3b5f8a90");
 
             const [workflow] = resourcesOfType(run, "azure-native:logic:Workflow");
             expect(workflow.state.resourceGroupName).to.equal("rg-contoso-dev-tier0-security");
@@ -145,12 +146,13 @@ function resourcesOfType(run: MockRunResult, type: string): MockRunResource[] {
     return run.resources.filter((resource) => resource.type === type);
 }
 
-function watchlist(run: MockRunResult, alias: string): MockRunResource {
-    const found = resourcesOfType(run, "azure-native:securityinsights:Watchlist").find((candidate) => candidate.state.watchlistAlias === alias);
-    if (found === undefined) {
-        throw new Error(`the consumer declared no watchlist ${alias}`);
+/** The rows of one watchlist: its WatchlistItem resources' key-value pairs. */
+function watchlistItems(run: MockRunResult, alias: string): Record<string, string>[] {
+    const items = resourcesOfType(run, "azure-native:securityinsights:WatchlistItem").filter((candidate) => candidate.state.watchlistAlias === alias);
+    if (items.length === 0) {
+        throw new Error(`the consumer declared no items of watchlist ${alias}`);
     }
-    return found;
+    return items.map((item) => item.state.itemsKeyValue as Record<string, string>);
 }
 
 /** The resource's parent, its parent's parent, and so on up to the stack's root. */
