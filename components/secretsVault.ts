@@ -86,6 +86,8 @@ export class SecretsVault extends pulumi.ComponentResource {
                     tenantId: args.tenantId,
                     sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
                     enableRbacAuthorization: true,
+                    // Unused in RBAC mode, but the API requires the property outside recover mode.
+                    accessPolicies: [],
                     enableSoftDelete: true,
                     softDeleteRetentionInDays: 90,
                     enablePurgeProtection: true,

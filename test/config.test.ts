@@ -102,6 +102,14 @@ describe("stack configuration", () => {
             expect(problem).to.contain("pimguard:exemptPrincipals[0].reason is missing").and.to.contain("reason");
         });
 
+        it("an exemption reason too long for a watchlist row", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass, reason: "r".repeat(1001) }]) }));
+            expect(problem).to.equal(
+                "pimguard:exemptPrincipals[0].reason has 1001 characters; allowed: at most 1000 (a watchlist row must stay under Sentinel's 10 KB)",
+            );
+            expect(parseStackConfig(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass, reason: "\u{1F510}".repeat(1000) }]) })).exemptPrincipals).to.have.length(1);
+        });
+
         it("the same principal exempted twice", () => {
             const entry = { id: breakGlass, reason: "break-glass" };
             const [problem] = problemsOf(configWith({ "pimguard:exemptPrincipals": JSON.stringify([entry, entry]) }));

@@ -6,6 +6,7 @@ import {
     PlaybookParameterValues,
     workflowParameters,
 } from "../playbook/definition";
+import { maxActionDescriptionLength } from "../playbook/replay/definition-checks";
 import { listActions, WorkflowAction, WorkflowDefinition } from "../playbook/structure";
 import { filteredProperties, loadGraphFacts, methodsAllowedOn, propertiesOf, resolveGraphPath } from "./support/graph-contract";
 import { connectionNamesUsed, functionNamesUsed, referenceProblems, runAfterCycles, runAfterProblems } from "./support/workflow-checks";
@@ -80,6 +81,11 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             ]);
             const unsupported = listActions(definition).filter(({ action }) => !consumptionTypes.has(action.type));
             expect(unsupported.map(({ name, action }) => `${name}: ${action.type}`)).to.deep.equal([]);
+        });
+
+        it("describes every action within the 256 characters Logic Apps saves", () => {
+            const tooLong = listActions(definition).filter(({ action }) => (action.description ?? "").length > maxActionDescriptionLength);
+            expect(tooLong.map(({ name, action }) => `${name}: ${action.description!.length}`)).to.deep.equal([]);
         });
 
         it("only calls documented workflow definition language functions", () => {

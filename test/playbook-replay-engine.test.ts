@@ -355,6 +355,11 @@ describe("playbook replay engine", () => {
             expect(recordOf(result, "Describer").outputs).to.equal("Skipped");
         });
 
+        it("an action description over 256 characters is refused, as Logic Apps refuses to save it", () => {
+            expect(() => run({ Long: { ...compose("x"), description: "d".repeat(257) } })).to.throw(DefinitionError, /257 characters; Logic Apps allows 256/);
+            expect(run({ Fits: { ...compose("x"), description: "d".repeat(256) } }).status).to.equal("Succeeded");
+        });
+
         it("body() of an action that does not exist is a definition error", () => {
             expect(() => run({ Reader: compose("@body('Nope')") })).to.throw(DefinitionError, /body\('Nope'\) names no action/);
         });

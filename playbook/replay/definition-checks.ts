@@ -61,8 +61,20 @@ export function indexAction(name: string, definition: unknown, siblings: readonl
     const unknownKeys = Object.keys(definition).filter((key) => !allowedKeys.includes(key));
     if (unknownKeys.length > 0) throw new UnsupportedFeatureError(`the setting(s) ${unknownKeys.join(", ")} of ${definition.type} action '${name}'`);
     if (type === "initializevariable" && !topLevel) throw new DefinitionError(`InitializeVariable action '${name}' must be at the top level of the workflow`);
+    checkDescription(name, definition.description);
     checkRuntimeConfiguration(name, type, definition);
     return { name, type, definition, predecessors: readRunAfter(name, definition.runAfter, siblings), topLevel };
+}
+
+/** Logic Apps refuses an action description longer than 256 characters when the workflow is saved. */
+export const maxActionDescriptionLength = 256;
+
+function checkDescription(name: string, description: unknown): void {
+    if (description === undefined) return;
+    if (typeof description !== "string") throw new DefinitionError(`the description of '${name}' must be a string`);
+    if (description.length > maxActionDescriptionLength) {
+        throw new DefinitionError(`the description of '${name}' has ${description.length} characters; Logic Apps allows ${maxActionDescriptionLength}`);
+    }
 }
 
 function checkRuntimeConfiguration(name: string, type: string, definition: JsonObject): void {
