@@ -12,10 +12,15 @@ export interface ExemptPrincipal {
     reason: string;
 }
 
+/**
+ * An exemption's reason becomes a watchlist row with its id: Sentinel allows 10 KB a row, and
+ * 1,000 characters stay below that whatever the script (at most 4 bytes a character in UTF-8).
+ */
+export const maxExemptionReasonLength = 1000;
+
 /** Sentinel accepts rule frequencies from 5 minutes to 14 days. */
 export const minRuleFrequencyMinutes = 5;
 export const maxRuleFrequencyMinutes = 14 * 24 * 60;
-export const defaultRuleFrequencyMinutes = 5;
 
 /** The behaviour settings every PimGuard shares, after validation. */
 export interface GuardPolicy {
@@ -26,6 +31,22 @@ export interface GuardPolicy {
     closeIncidents: boolean;
     ruleFrequencyMinutes: number;
 }
+
+/**
+ * What every optional policy setting is when nothing sets it: the stack's config, PimGuardArgs
+ * and Pulumi.yaml's declared defaults all mean this (a test holds Pulumi.yaml to it).
+ */
+export const defaultPolicy: Readonly<GuardPolicy> = Object.freeze({
+    privilegedRoles: [...privilegedBuiltInRoles],
+    exemptPrincipals: [],
+    mode: "remediate",
+    revokeSessions: true,
+    closeIncidents: true,
+    ruleFrequencyMinutes: 5,
+});
+
+/** The rule frequency when none is given. */
+export const defaultRuleFrequencyMinutes = defaultPolicy.ruleFrequencyMinutes;
 
 /** Everything the stack's config says, validated and typed. */
 export interface StackSettings extends GuardPolicy {
@@ -94,12 +115,12 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
     const settings: StackSettings = {
         workspaceName: reader.requiredString("workspaceName", azureNameRule.workspace),
         workspaceResourceGroup: reader.requiredString("workspaceResourceGroup", azureNameRule.resourceGroup),
-        resourceGroupName: reader.optionalString("resourceGroupName", azureNameRule.resourceGroup),
+        resourceGroupName: reader.optionalName("resourceGroupName", azureNameRule.resourceGroup),
         privilegedRoles: resolvePrivilegedRoles(reader.optionalStringArray("privilegedRoles"), keyName("privilegedRoles"), problems),
-        exemptPrincipals: checkExemptPrincipals(reader.optionalJson("exemptPrincipals") ?? [], keyName("exemptPrincipals"), problems),
-        mode: checkMode(reader.optionalString("mode") ?? "remediate", keyName("mode"), problems),
-        revokeSessions: reader.boolean("revokeSessions", true),
-        closeIncidents: reader.boolean("closeIncidents", true),
+        exemptPrincipals: checkExemptPrincipals(reader.optionalJson("exemptPrincipals") ?? defaultPolicy.exemptPrincipals, keyName("exemptPrincipals"), problems),
+        mode: checkMode(reader.optionalString("mode") ?? defaultPolicy.mode, keyName("mode"), problems),
+        revokeSessions: reader.boolean("revokeSessions", defaultPolicy.revokeSessions),
+        closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
         ruleFrequencyMinutes: reader.ruleFrequency(),
         notificationWebhookUrl: reader.webhookUrl(),
         streamAuditLogs: reader.boolean("streamAuditLogs", false),
@@ -142,11 +163,11 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
     const policy: GuardPolicy = {
         // A caller may name its custom roles; keep those names.
         privilegedRoles: roles.map((role) => given?.find((entry): entry is DirectoryRole => sameCustomRole(entry, role)) ?? role),
-        exemptPrincipals: checkExemptPrincipals(args.exemptPrincipals ?? [], `${argPrefix}.exemptPrincipals`, problems),
-        mode: checkMode(args.mode ?? "remediate", `${argPrefix}.mode`, problems),
-        revokeSessions: checkBoolean(args.revokeSessions ?? true, `${argPrefix}.revokeSessions`, problems),
-        closeIncidents: checkBoolean(args.closeIncidents ?? true, `${argPrefix}.closeIncidents`, problems),
-        ruleFrequencyMinutes: checkRuleFrequency(args.ruleFrequencyMinutes ?? defaultRuleFrequencyMinutes, `${argPrefix}.ruleFrequencyMinutes`, problems),
+        exemptPrincipals: checkExemptPrincipals(args.exemptPrincipals ?? defaultPolicy.exemptPrincipals, `${argPrefix}.exemptPrincipals`, problems),
+        mode: checkMode(args.mode ?? defaultPolicy.mode, `${argPrefix}.mode`, problems),
+        revokeSessions: checkBoolean(args.revokeSessions ?? defaultPolicy.revokeSessions, `${argPrefix}.revokeSessions`, problems),
+        closeIncidents: checkBoolean(args.closeIncidents ?? defaultPolicy.closeIncidents, `${argPrefix}.closeIncidents`, problems),
+        ruleFrequencyMinutes: checkRuleFrequency(args.ruleFrequencyMinutes ?? defaultPolicy.ruleFrequencyMinutes, `${argPrefix}.ruleFrequencyMinutes`, problems),
     };
     if (problems.length > 0) {
         throw new ConfigError(problems);
@@ -172,7 +193,7 @@ function checkBoolean(value: unknown, key: string, problems: string[]): boolean 
  */
 export function resolvePrivilegedRoles(entries: string[] | undefined, key: string, problems: string[]): DirectoryRole[] {
     if (entries === undefined) {
-        return [...privilegedBuiltInRoles];
+        return [...defaultPolicy.privilegedRoles];
     }
     if (entries.length === 0) {
         problems.push(`${key} is []; allowed: at least one role name or template id (omit the key for Microsoft's PRIVILEGED roles)`);
@@ -242,6 +263,11 @@ export function checkExemptPrincipals(value: unknown, key: string, problems: str
         }
         if (typeof reason !== "string" || reason.trim() === "" || /[\r\n]/.test(reason)) {
             problems.push(`${where}.reason is ${show(reason)}; allowed: a non-empty one-line reason (it is shown on every incident about ${id})`);
+            return;
+        }
+        const characters = [...reason.trim()].length;
+        if (characters > maxExemptionReasonLength) {
+            problems.push(`${where}.reason has ${characters} characters; allowed: at most ${maxExemptionReasonLength} (a watchlist row must stay under Sentinel's 10 KB)`);
             return;
         }
         const normalisedId = id.trim().toLowerCase();
@@ -316,6 +342,12 @@ class ConfigReader {
             return undefined;
         }
         return rule ? this.checkName(key, value, rule) : value;
+    }
+
+    /** A name that may be left empty (Pulumi.yaml's default for it): empty means none. */
+    optionalName(key: ConfigKey, rule: NameRule): string | undefined {
+        const value = this.value(key);
+        return value === undefined || value === "" ? undefined : this.checkName(key, value, rule);
     }
 
     private checkName(key: ConfigKey, value: string, rule: NameRule): string {
