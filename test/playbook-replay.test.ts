@@ -60,6 +60,26 @@ function onlyComment(report: ReplayReport): string {
     return report.comments[0]!;
 }
 
+describe("playbook replay: a trigger body exactly as Sentinel sends it", () => {
+    let report: ReplayReport;
+
+    before(() => {
+        report = replay("sentinel-trigger-body");
+    });
+
+    it("reads lowercase alerts and the custom details string as the capital-A fixtures are read", () => {
+        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin));
+        expect(onlyComment(report)).to.include(`Removed assignment ${assignments.aliceGlobalAdmin}`).and.to.include("Processed 1 of 1 alert(s)");
+        expectClosedAsTruePositive(report);
+    });
+
+    it("does the same as the fixture that spells the alerts Alerts", () => {
+        const capitalised = replay("user-global-admin");
+        expect(report.directory).to.deep.equal(capitalised.directory);
+        expect(report.graphCalls.map((call) => `${call.method} ${call.status}`)).to.deep.equal(capitalised.graphCalls.map((call) => `${call.method} ${call.status}`));
+    });
+});
+
 describe("playbook replay: the deployed definition against recorded incidents", () => {
     describe("a user assigned Global Administrator outside PIM", () => {
         const report = replay("user-global-admin");

@@ -9,7 +9,7 @@
 import { TemplateError, UnsupportedFeatureError } from "./errors";
 import { Expression, MemberAccess, parseTemplate, Template } from "./expressions";
 import { findPureFunction, WdlFunction } from "./functions";
-import { isJsonObject, toWdlString, wdlTypeName } from "./values";
+import { isJsonObject, propertyIgnoringCase, toWdlString, wdlTypeName } from "./values";
 
 /** What an expression can see of the run: the workflow functions and the clock. */
 export interface EvaluationContext {
@@ -76,8 +76,8 @@ function selectProperty(access: MemberAccess, target: Record<string, unknown>, k
     if (typeof key !== "string") {
         throw new TemplateError(`An object property must be selected by a string, not by a value of type '${wdlTypeName(key)}'.`);
     }
-    const name = key in target ? key : Object.keys(target).find((candidate) => candidate.toLowerCase() === key.toLowerCase());
-    if (name !== undefined) return target[name];
+    const value = propertyIgnoringCase(target, key);
+    if (value !== undefined) return value;
     if (access.nullTolerant) return null;
     throw new TemplateError(
         `The template language expression cannot be evaluated because property '${key}' doesn't exist, available properties are '${Object.keys(target).join(", ")}'.`,

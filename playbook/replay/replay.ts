@@ -10,10 +10,10 @@ import { ActionRecord, ErrorInfo, runWorkflow, RunStatus } from "./engine";
 import { FakeCloud, FakeKeyVault, FakeWebhook } from "./fake-cloud";
 import { FakeGraph, GraphCall } from "./fake-graph";
 import { FakeSentinel, IncidentState } from "./fake-sentinel";
-import { isJsonObject, JsonObject } from "./values";
+import { isJsonObject, JsonObject, propertyIgnoringCase } from "./values";
 
 export interface ReplayOptions {
-    /** The body Sentinel's incident trigger delivers (`{ object: { id, properties: { ..., Alerts } } }`). */
+    /** The body Sentinel's incident trigger delivers (`{ object: { id, properties: { ..., alerts } } }`). */
     readonly incident: unknown;
     /** Default: an empty directory. */
     readonly directory?: DirectoryState;
@@ -114,23 +114,29 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
     return report;
 }
 
-/** The parts of the trigger body the fakes need; the rest is the playbook's to read (and to reject). */
+/**
+ * The parts of the trigger body the fakes need; the rest is the playbook's to read (and to
+ * reject). Property names match in any case, as Logic Apps matches them.
+ */
 function checkIncident(incident: unknown): { id: string; initialState: { status: string; severity: string; tags: string[] } } {
-    const object = isJsonObject(incident) ? incident.object : undefined;
+    const object = isJsonObject(incident) ? propertyIgnoringCase(incident, "object") : undefined;
     if (!isJsonObject(object)) throw new IncidentFormatError("expected the incident trigger's body, an object with an 'object' property");
-    if (typeof object.id !== "string" || !object.id.includes("/providers/Microsoft.SecurityInsights/Incidents/")) {
+    const id = propertyIgnoringCase(object, "id");
+    if (typeof id !== "string" || !/\/providers\/Microsoft\.SecurityInsights\/Incidents\//i.test(id)) {
         throw new IncidentFormatError("object.id must be the incident's ARM id (…/providers/Microsoft.SecurityInsights/Incidents/<id>)");
     }
-    const properties = object.properties;
+    const properties = propertyIgnoringCase(object, "properties");
     if (!isJsonObject(properties)) throw new IncidentFormatError("object.properties must be an object");
-    if (!Array.isArray(properties.Alerts)) throw new IncidentFormatError("object.properties.Alerts must be an array (capital A, as Sentinel sends it)");
-    const labels = Array.isArray(properties.labels) ? properties.labels : [];
+    if (!Array.isArray(propertyIgnoringCase(properties, "alerts"))) throw new IncidentFormatError("object.properties.alerts must be an array");
+    const labels = propertyIgnoringCase(properties, "labels");
+    const status = propertyIgnoringCase(properties, "status");
+    const severity = propertyIgnoringCase(properties, "severity");
     return {
-        id: object.id,
+        id,
         initialState: {
-            status: typeof properties.status === "string" ? properties.status : "New",
-            severity: typeof properties.severity === "string" ? properties.severity : "Medium",
-            tags: labels.flatMap((label) => (isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [])),
+            status: typeof status === "string" ? status : "New",
+            severity: typeof severity === "string" ? severity : "Medium",
+            tags: (Array.isArray(labels) ? labels : []).flatMap((label) => (isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [])),
         },
     };
 }

@@ -6,6 +6,17 @@ export function isJsonObject(value: unknown): value is JsonObject {
     return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/**
+ * A property as Logic Apps looks it up: by its exact name, else by the same name in another
+ * case. Sentinel's trigger bodies say `alerts` while Microsoft's own playbooks read `Alerts`,
+ * and both work, so a lookup must not depend on case.
+ */
+export function propertyIgnoringCase(target: JsonObject, name: string): unknown {
+    if (Object.prototype.hasOwnProperty.call(target, name)) return target[name];
+    const match = Object.keys(target).find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+    return match === undefined ? undefined : target[match];
+}
+
 /** The type names Logic Apps uses in its error messages ("The provided value is of type 'Null'"). */
 export function wdlTypeName(value: unknown): string {
     if (value === null || value === undefined) return "Null";
