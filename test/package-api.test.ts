@@ -107,3 +107,40 @@ describe("the package's entry point (components/index.ts)", function () {
         expect(undocumentedProperties(argumentShapes)).to.deep.equal([]);
     });
 });
+
+describe("package metadata a user of the package expects", () => {
+    const root = path.resolve(__dirname, "..");
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+
+    /** The lowest version a caret or tilde range admits, as [major, minor, patch]. */
+    function floorOf(range: string): number[] {
+        const match = /^[\^~]?(\d+)\.(\d+)\.(\d+)$/.exec(range);
+        expect(match, `a simple range, not ${range}`).to.not.equal(null);
+        return match!.slice(1).map(Number);
+    }
+
+    function atMost(left: number[], right: number[]): boolean {
+        for (let index = 0; index < 3; index++) {
+            if (left[index] !== right[index]) return left[index]! < right[index]!;
+        }
+        return true;
+    }
+
+    it("ships a LICENSE whose text is the license package.json names", () => {
+        expect(manifest.license).to.equal("MIT");
+        expect(fs.readFileSync(path.join(root, "LICENSE"), "utf8")).to.match(/^MIT License\n/);
+    });
+
+    it("names its repository", () => {
+        expect(manifest.repository).to.have.property("type", "git");
+        expect(manifest.repository.url).to.match(/^git\+https:\/\/.+\.git$/);
+    });
+
+    it("asks for no newer @pulumi/pulumi than the provider SDKs it uses, so a consumer keeps one copy", () => {
+        const ours = floorOf(manifest.dependencies["@pulumi/pulumi"]);
+        for (const sdk of ["@pulumi/azure-native", "@pulumi/azuread", "@pulumi/random"]) {
+            const theirs = JSON.parse(fs.readFileSync(path.join(root, "node_modules", sdk, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+            expect(atMost(ours, floorOf(theirs)), `${sdk} asks for ${theirs}`).to.equal(true);
+        }
+    });
+});
