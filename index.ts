@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./components/config";
-import { PimGuard } from "./components/pimGuard";
+import { PimGuard } from "./components/pim-guard";
 
 // Validate every pimguard:* key before declaring anything: a bad value stops the preview here.
 const settings = parseStackConfig(pulumi.runtime.allConfig());

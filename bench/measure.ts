@@ -27,7 +27,7 @@ export interface ProcessSpec {
     env?: Record<string, string>;
 }
 
-const usageReporter = path.join(__dirname, "usageReporter.js");
+const usageReporter = path.join(__dirname, "usage-reporter.js");
 let usageDir: string | undefined;
 
 /**

@@ -1,6 +1,6 @@
 /** The JSON the bench's child processes report back to bench/run.ts. */
 
-/** bench/evaluateProgram.ts: one program evaluated under Pulumi's mocks. */
+/** bench/evaluate-program.ts: one program evaluated under Pulumi's mocks. */
 export interface EvaluationReport {
     /** From process start until the program was about to be required: Node, ts-node, @pulumi/pulumi, mocks set. */
     runtimeLoadedMs: number;
@@ -30,7 +30,7 @@ export interface RecordedRegistration {
     inputs: Record<string, unknown>;
 }
 
-/** bench/kqlTimings.ts: Kusto.Language in one fresh process. */
+/** bench/kql-timings.ts: Kusto.Language in one fresh process. */
 export interface KqlTimingsReport {
     coldLoadMs: number;
     firstAnalysisMs: number;
@@ -40,7 +40,7 @@ export interface KqlTimingsReport {
     diagnostics: Record<string, number>;
 }
 
-/** bench/mochaFileTimes.ts: where one mocha run spent its time. */
+/** bench/mocha-file-times.ts: where one mocha run spent its time. */
 export interface MochaFileTimes {
     /** From process start until the run began: requires, spec files and their imports loaded. */
     loadingMs: number;

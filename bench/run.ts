@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { defaultRuleFrequencyMinutes } from "../components/config";
-import { lookBackMinutes } from "../components/detectionRule";
+import { lookBackMinutes } from "../components/detection-rule";
 import {
     cleanUpMeasurements,
     formatSummary,
@@ -42,7 +42,7 @@ import {
     writeResourcesOnlyProgram,
     writeTypecheckConfig,
 } from "./programs";
-import { formatPath, pimguardPaths, seedPaths, totalMinutes } from "./remediationModel";
+import { formatPath, pimguardPaths, seedPaths, totalMinutes } from "./remediation-model";
 import { EvaluationReport, KqlTimingsReport, MochaFileTimes, RecordedRegistration } from "./reports";
 
 /** How many times each thing is measured (warm-up runs are extra and not counted). */
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
             if (programFiles.resourcesOnly === "") {
                 throw new Error("no resources-only control: recording the stack program failed in section 2");
             }
-            const benchFiles = [path.join(__dirname, "evaluateProgram.ts"), path.join(projectRoot, "test", "support", "mockTenant.ts")];
+            const benchFiles = [path.join(__dirname, "evaluate-program.ts"), path.join(projectRoot, "replay", "azure", "mock-tenant.ts")];
             compileToJavaScript([...imports.sourceFiles, programFiles.resourcesOnly, baselineFile, ...benchFiles]);
             return measureEvaluation(programFiles, runs.evaluation, "compiled");
         },
@@ -247,7 +247,7 @@ async function measureTypecheck(tsconfigs: Record<Program, string>, runs: number
 async function recordResourcesOnlyProgram(sdkModules: string[]): Promise<string> {
     const recordFile = path.join(generatedDir, "registrations.json");
     const sample = await runNodeMeasured({
-        script: path.join(__dirname, "evaluateProgram.ts"),
+        script: path.join(__dirname, "evaluate-program.ts"),
         args: [path.join(projectRoot, "index.ts"), "--record", recordFile],
         nodeOptions: tsNodeRegister,
         cwd: projectRoot,
@@ -265,7 +265,7 @@ async function measureEvaluation(programFiles: Record<EvaluatedProgram, string>,
     const reports = new Map<ProcessSample, EvaluationReport>();
     const samples = await alternate(evaluatedPrograms, runs, async (program) => {
         const sample = await runNodeMeasured({
-            script: runnable(path.join(__dirname, "evaluateProgram.ts")),
+            script: runnable(path.join(__dirname, "evaluate-program.ts")),
             args: [runnable(programFiles[program])],
             nodeOptions: [...nodeOptions],
             cwd: projectRoot,
@@ -273,7 +273,7 @@ async function measureEvaluation(programFiles: Record<EvaluatedProgram, string>,
         if (sample.exitCode !== 0) {
             throw new Error(`evaluating ${path.relative(projectRoot, runnable(programFiles[program]))} failed:\n${tail(sample.stderr || sample.stdout)}`);
         }
-        reports.set(sample, lastJsonLine<EvaluationReport>(sample, "bench/evaluateProgram.ts"));
+        reports.set(sample, lastJsonLine<EvaluationReport>(sample, "bench/evaluate-program.ts"));
         return sample;
     });
     const report = (sample: ProcessSample) => reports.get(sample)!;
@@ -305,15 +305,15 @@ async function measureKql(runs: RunCounts): Promise<KqlFigures> {
     const reports: KqlTimingsReport[] = [];
     for (let i = 0; i < runs.kqlProcesses; i++) {
         const sample = await runNodeMeasured({
-            script: path.join(__dirname, "kqlTimings.ts"),
+            script: path.join(__dirname, "kql-timings.ts"),
             args: [String(runs.kqlWarmAnalyses)],
             nodeOptions: tsNodeRegister,
             cwd: projectRoot,
         });
         if (sample.exitCode !== 0) {
-            throw new Error(`bench/kqlTimings.ts failed:\n${tail(sample.stderr || sample.stdout)}`);
+            throw new Error(`bench/kql-timings.ts failed:\n${tail(sample.stderr || sample.stdout)}`);
         }
-        reports.push(lastJsonLine<KqlTimingsReport>(sample, "bench/kqlTimings.ts"));
+        reports.push(lastJsonLine<KqlTimingsReport>(sample, "bench/kql-timings.ts"));
     }
     const files = Object.keys(reports[0].warmMs);
     return {
@@ -330,7 +330,7 @@ async function measureKql(runs: RunCounts): Promise<KqlFigures> {
  */
 async function measureTests(runs: number): Promise<TestFigures> {
     const reportFile = path.join(generatedDir, "mocha-file-times.json");
-    const reporter = path.relative(projectRoot, path.join(__dirname, "mochaFileTimes.ts"));
+    const reporter = path.relative(projectRoot, path.join(__dirname, "mocha-file-times.ts"));
     const npm = npmCommand(["test", "--", "--reporter", reporter]);
     const wallS: number[] = [];
     let lastRun: MochaFileTimes | undefined;
@@ -412,7 +412,7 @@ function compared(samples: Record<EvaluatedProgram, ProcessSample[]>, figure: (s
 
 function required(value: number | undefined, what: string): number {
     if (value === undefined) {
-        throw new Error(`a measured process did not report its ${what} (bench/usageReporter.js not preloaded?)`);
+        throw new Error(`a measured process did not report its ${what} (bench/usage-reporter.js not preloaded?)`);
     }
     return value;
 }
@@ -454,7 +454,7 @@ function printTypecheck(figures: TypecheckFigures): void {
 }
 
 function printEvaluation(figures: EvaluationFigures): void {
-    console.log(`${figures.runner}: bench/evaluateProgram.ts <program>; time = performance.now() once all registrations completed`);
+    console.log(`${figures.runner}: bench/evaluate-program.ts <program>; time = performance.now() once all registrations completed`);
     printCompared("time to registered", figures.registeredMs, "ms", 0);
     printCompared("CPU (user+sys)", figures.cpuMs, "ms", 0);
     printCompared("peak RSS", figures.peakMB, "MB", 0);

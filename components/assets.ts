@@ -3,8 +3,9 @@ import * as path from "path";
 
 /**
  * Reads a file shipped beside the code (`kql/`, `playbook/`). The same code runs from the
- * TypeScript sources (`components/`) and from the built package (`bin/components/`), so the
- * package root is found by walking up to our own package.json rather than assumed.
+ * TypeScript sources (`components/`) and from the built package (`bin/components/`, installed
+ * under any name), so the package root is the nearest folder above this module that holds a
+ * package.json: the repository's in a checkout, the installed package's once installed.
  */
 export function readAsset(folder: "kql" | "playbook", file: string): string {
     return fs.readFileSync(path.join(packageRoot(), folder, file), "utf8");
@@ -14,20 +15,17 @@ let cachedRoot: string | undefined;
 
 /** The directory holding pimguard's package.json (and so its kql/ and playbook/ folders). */
 export function packageRoot(): string {
-    if (cachedRoot === undefined) {
-        cachedRoot = findPackageRoot(__dirname);
-    }
+    cachedRoot ??= nearestPackageRoot(__dirname);
     return cachedRoot;
 }
 
-function findPackageRoot(start: string): string {
+function nearestPackageRoot(start: string): string {
     for (let dir = start; ; dir = path.dirname(dir)) {
-        const manifest = path.join(dir, "package.json");
-        if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "pimguard") {
+        if (fs.existsSync(path.join(dir, "package.json"))) {
             return dir;
         }
         if (path.dirname(dir) === dir) {
-            throw new Error(`pimguard: cannot find the package root above ${start}`);
+            throw new Error(`pimguard: no package.json above ${start}, so kql/ and playbook/ cannot be found`);
         }
     }
 }

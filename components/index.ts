@@ -1,12 +1,12 @@
 // The package entry point: everything a program importing pimguard composes.
-export { PimGuard, PimGuardArgs } from "./pimGuard";
-export { PlaybookIdentity, PlaybookIdentityArgs } from "./playbookIdentity";
-export { SecretsVault, SecretsVaultArgs, ExistingVault, notificationSecretName } from "./secretsVault";
-export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistItemId } from "./sentinelWatchlist";
-export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detectionRule";
-export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediationPlaybook";
-export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbookAutomation";
-export { AuditLogStreaming, AuditLogStreamingArgs } from "./auditLogStreaming";
+export { PimGuard, PimGuardArgs } from "./pim-guard";
+export { PlaybookIdentity, PlaybookIdentityArgs } from "./playbook-identity";
+export { SecretsVault, SecretsVaultArgs, ExistingVault, notificationSecretName } from "./secrets-vault";
+export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistItemId } from "./sentinel-watchlist";
+export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detection-rule";
+export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-playbook";
+export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
+export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
 export { ConfigError, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";

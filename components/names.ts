@@ -15,3 +15,9 @@ export const detectionQueryFile = "role-assigned-outside-pim.kql";
 
 /** The Logic App definition, relative to the `playbook/` folder. */
 export const playbookDefinitionFile = "workflow.json";
+
+/**
+ * The Microsoft Sentinel managed API (connector): its name in `managedApis/<name>` and the key
+ * of the workflow definition's `$connections` parameter, which workflow.json spells out.
+ */
+export const sentinelConnectorName = "azuresentinel";

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { findProgramImports, generatedDir, sdkClassOf, writeResourcesOnlyProgram } from "../bench/programs";
-import { minimalConfig, runProgram, runStack, StackRun } from "./support/stackHarness";
+import { minimalConfig, runProgram, runStack, StackRun } from "./support/stack-harness";
 
 /** What a run declared, in a form two runs can be compared by. */
 function declarations(run: StackRun) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { privilegedBuiltInRoles } from "../components/roles";
-import { minimalConfig } from "./support/stackHarness";
+import { minimalConfig } from "./support/stack-harness";
 
 const globalAdministrator = "62e90394-69f5-4237-9190-012177145e10";
 const breakGlass = "3f2b8c1e-6d4a-4e0b-9b7c-2a5d8e1f0c34";

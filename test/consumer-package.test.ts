@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import type { MockRunResource, MockRunResult } from "./support/consumerMockRun";
+import type { MockRunResource, MockRunResult } from "../replay/azure/mock-run";
 import {
     compileConsumer,
     copyConsumer,
@@ -13,7 +13,7 @@ import {
     runConsumer,
     StepTimings,
     timed,
-} from "./support/consumerPackage";
+} from "./support/consumer-package";
 
 const consumerComponentType = "contoso:security:TenantSecurityBaseline";
 const stack = "contoso-dev";
@@ -44,24 +44,32 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
     });
 
     describe("the packed tarball", function () {
-        it("holds a compiled module and a declaration file for every component", function () {
-            const componentModules = fs
-                .readdirSync(path.join(repositoryRoot, "components"))
-                .filter((file) => file.endsWith(".ts"))
-                .map((file) => file.replace(/\.ts$/, ""));
-            for (const module of componentModules) {
-                expect(packed.files, module).to.include.members([`bin/components/${module}.js`, `bin/components/${module}.d.ts`]);
-            }
+        /** What the package must hold, listed from the repository's product folders: nothing else. */
+        function expectedFiles(): string[] {
+            const listed = (folder: string, pattern: RegExp) =>
+                fs
+                    .readdirSync(path.join(repositoryRoot, folder))
+                    .filter((file) => pattern.test(file))
+                    .map((file) => `${folder}/${file}`);
+            const components = listed("components", /\.ts$/).flatMap((file) => {
+                const module = file.replace(/\.ts$/, "");
+                return [`bin/${module}.js`, `bin/${module}.d.ts`];
+            });
+            return ["LICENSE", "README.md", "package.json", ...components, ...listed("kql", /\.kql$/), ...listed("playbook", /\.json$/)].sort();
+        }
+
+        it("holds exactly the compiled components, the queries, the workflow definition and the package's own files", function () {
+            expect([...packed.files].sort()).to.deep.equal(expectedFiles());
         });
 
         it("holds the detection query and the playbook definition that the components read at run time", function () {
-            expect(packed.files).to.include.members(["kql/role-assigned-outside-pim.kql", "playbook/workflow.json", "bin/playbook/definition.js"]);
+            expect(packed.files).to.include.members(["kql/role-assigned-outside-pim.kql", "playbook/workflow.json", "bin/components/playbook-definition.js"]);
         });
 
-        it("leaves out TypeScript sources, tests, the stack program and the examples", function () {
+        it("leaves out TypeScript sources, replay engines, the bench, tests, the stack program and the examples", function () {
             const sources = packed.files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"));
             expect(sources).to.deep.equal([]);
-            expect(packed.files.filter((file) => /^(test|examples|bin\/test)\//.test(file))).to.deep.equal([]);
+            expect(packed.files.filter((file) => /^(bin\/)?(test|examples|replay|bench)\//.test(file))).to.deep.equal([]);
             expect(packed.files).not.to.include("bin/index.js");
         });
 

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { readAsset } from "../components/assets";
 import { detectionQueryFile, exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
-import { analyzeKql, assertCleanKql, auditLogsColumns, KqlColumn, watchlistCsvColumns } from "../kql/analysis";
+import { analyzeKql, assertCleanKql, auditLogsColumns, KqlColumn, watchlistCsvColumns } from "../replay/kql/analysis";
 
 const kqlFolder = path.join(__dirname, "..", "kql");
 const auditLogsFixtures = path.join(__dirname, "fixtures", "auditlogs");

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { analyzeKql, KqlColumn } from "../kql/analysis";
-import { DeclaredResource, minimalConfig, runStack } from "./support/stackHarness";
+import { analyzeKql, KqlColumn } from "../replay/kql/analysis";
+import { DeclaredResource, minimalConfig, runStack } from "./support/stack-harness";
 
 // Sentinel's limits for a scheduled rule (REST 2024-09-01 and Microsoft's content validation).
 const limits = {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deterministicGuid, nameBasedGuid } from "../components/deterministicGuid";
+import { deterministicGuid, nameBasedGuid } from "../components/deterministic-guid";
 
 describe("deterministic GUIDs for Azure resource names", () => {
     it("are RFC 4122 version 5 UUIDs (checked against Python's uuid5)", () => {

@@ -5,7 +5,7 @@ import {
     columnsOf,
     parseAndAnalyzeKql,
     syntaxKindName,
-} from "../kql/analysis";
+} from "../replay/kql/analysis";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
 
 describe("the KQL analysis helper", () => {

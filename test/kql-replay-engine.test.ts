@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { ReplayError, UnsupportedConstructError } from "../kql/replay/errors";
-import { ResultRow, replayKql } from "../kql/replay/replay";
-import { formatTimespan, parseDateTime, parseTimespanLiteral } from "../kql/replay/values";
-import { parseCsv } from "../kql/replay/watchlist";
+import { ReplayError, UnsupportedConstructError } from "../replay/kql/errors";
+import { ResultRow, replayKql } from "../replay/kql/replay";
+import { formatTimespan, parseDateTime, parseTimespanLiteral } from "../replay/kql/values";
+import { parseCsv } from "../replay/kql/watchlist";
 
 const now = "2026-03-02T10:05:00Z";
 

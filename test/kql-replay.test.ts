@@ -6,8 +6,8 @@ import * as path from "path";
 import { packageRoot, readAsset } from "../components/assets";
 import { detectionQueryFile, exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
 import { otherWatchedBuiltInRoles, privilegedBuiltInRoles } from "../components/roles";
-import { runCli, usage } from "../kql/replay/cli";
-import { ResultRow, readJsonFile, replayKql } from "../kql/replay/replay";
+import { runCli, usage } from "../replay/kql/cli";
+import { ResultRow, readJsonFile, replayKql } from "../replay/kql/replay";
 
 // The conventions of test/fixtures/auditlogs/README.md: the run happens at 10:05 and the
 // watchlists are the CSVs of test/fixtures/watchlists.

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ConfigError } from "../components/config";
-import { PimGuard, PimGuardArgs } from "../components/pimGuard";
-import { runProgram, subscriptionId } from "./support/stackHarness";
+import { PimGuard, PimGuardArgs } from "../components/pim-guard";
+import { runProgram, subscriptionId } from "./support/stack-harness";
 
 const workspace = { name: "law-sentinel", resourceGroupName: "rg-sentinel" };
 const existingVault = {

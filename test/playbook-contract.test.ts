@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { loadPlaybookDefinition } from "../playbook/definition";
-import { graphPermissionsRequired } from "../playbook/graphCalls";
-import { listActions } from "../playbook/structure";
-import { graphAppRoleIds, minimalConfig, runStack, StackRun } from "./support/stackHarness";
+import { loadPlaybookDefinition } from "../components/playbook-definition";
+import { graphPermissionsRequired } from "../replay/logic-apps/graph-calls";
+import { listActions } from "../components/workflow-structure";
+import { graphAppRoleIds, minimalConfig, runStack, StackRun } from "./support/stack-harness";
 
 /** Permission values of the Graph app roles the deployed identity holds, read from the mock graph. */
 function grantedGraphPermissions(run: StackRun): string[] {

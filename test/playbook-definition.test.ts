@@ -1,13 +1,13 @@
 import { expect } from "chai";
-import { graphCallsIn, graphPermissionFor, graphPermissionsRequired } from "../playbook/graphCalls";
+import { graphCallsIn, graphPermissionFor, graphPermissionsRequired } from "../replay/logic-apps/graph-calls";
 import {
     loadPlaybookDefinition,
     parsePlaybookDefinition,
     PlaybookParameterValues,
     workflowParameters,
-} from "../playbook/definition";
-import { maxActionDescriptionLength } from "../playbook/replay/definition-checks";
-import { listActions, WorkflowAction, WorkflowDefinition } from "../playbook/structure";
+} from "../components/playbook-definition";
+import { maxActionDescriptionLength } from "../replay/logic-apps/definition-checks";
+import { listActions, WorkflowAction, WorkflowDefinition } from "../components/workflow-structure";
 import { filteredProperties, loadGraphFacts, methodsAllowedOn, propertiesOf, resolveGraphPath } from "./support/graph-contract";
 import { connectionNamesUsed, functionNamesUsed, referenceProblems, runAfterCycles, runAfterProblems } from "./support/workflow-checks";
 

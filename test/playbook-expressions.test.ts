@@ -5,7 +5,7 @@ import {
     listFunctionCalls,
     parseExpression,
     parseTemplate,
-} from "../playbook/replay/expressions";
+} from "../replay/logic-apps/expressions";
 
 describe("WDL expression parser", () => {
     describe("how a JSON string value is read", () => {

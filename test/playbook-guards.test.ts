@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { securedPlaceholder } from "../playbook/replay/engine";
+import { securedPlaceholder } from "../replay/logic-apps/engine";
 import { alertWithCustomDetails, incidentArmId, replayPlaybook, Replay, RoleAssignment, webhookUrl } from "./support/playbook-replay";
 
 const principalId = "7c1f3a2b-4d5e-4f60-8a9b-0c1d2e3f4a5b";

@@ -3,8 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseReplayArguments, runReplayCommand } from "../playbook/replay/cli";
-import { UnsupportedFeatureError } from "../playbook/replay/errors";
+import { parseReplayArguments, runReplayCommand } from "../replay/logic-apps/cli";
+import { UnsupportedFeatureError } from "../replay/logic-apps/errors";
 import { assignments, fixturePath, principals } from "./support/replay-fixtures";
 
 const packageRoot = path.join(__dirname, "..");

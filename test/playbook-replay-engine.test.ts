@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { runWorkflow, WorkflowRunResult } from "../playbook/replay/engine";
-import { DefinitionError, TemplateError, UnsupportedFeatureError } from "../playbook/replay/errors";
-import { evaluateTemplate } from "../playbook/replay/evaluate";
-import { parseTemplate } from "../playbook/replay/expressions";
-import { ConnectorRequest, HttpRequest, HttpResponse, Network } from "../playbook/replay/network";
+import { runWorkflow, WorkflowRunResult } from "../replay/logic-apps/engine";
+import { DefinitionError, TemplateError, UnsupportedFeatureError } from "../replay/logic-apps/errors";
+import { evaluateTemplate } from "../replay/logic-apps/evaluate";
+import { parseTemplate } from "../replay/logic-apps/expressions";
+import { ConnectorRequest, HttpRequest, HttpResponse, Network } from "../replay/logic-apps/network";
 
 const now = new Date("2025-03-01T12:00:00Z");
 

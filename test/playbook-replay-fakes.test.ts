@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { DirectoryState, DirectoryStateError, parseDirectoryState } from "../playbook/replay/directory-state";
-import { FakeCloud, FakeKeyVault, UnexpectedHostError } from "../playbook/replay/fake-cloud";
-import { FakeGraph, parseFilter } from "../playbook/replay/fake-graph";
-import { FakeSentinel } from "../playbook/replay/fake-sentinel";
-import { ConnectorRequest, HttpRequest } from "../playbook/replay/network";
+import { DirectoryState, DirectoryStateError, parseDirectoryState } from "../replay/logic-apps/directory-state";
+import { FakeCloud, FakeKeyVault, UnexpectedHostError } from "../replay/logic-apps/fake-cloud";
+import { FakeGraph, parseFilter } from "../replay/logic-apps/fake-graph";
+import { FakeSentinel } from "../replay/logic-apps/fake-sentinel";
+import { ConnectorRequest, HttpRequest } from "../replay/logic-apps/network";
 
 const identity = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pimguard";
 const graphAuthentication = { type: "ManagedServiceIdentity", identity, audience: "https://graph.microsoft.com" };

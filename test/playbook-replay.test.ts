@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { loadPlaybookDefinition } from "../playbook/definition";
-import { DirectoryState } from "../playbook/replay/directory-state";
-import { GraphCall } from "../playbook/replay/fake-graph";
-import { replayIncident, ReplayOptions, ReplayReport } from "../playbook/replay/replay";
+import { loadPlaybookDefinition } from "../components/playbook-definition";
+import { DirectoryState } from "../replay/logic-apps/directory-state";
+import { GraphCall } from "../replay/logic-apps/fake-graph";
+import { replayIncident, ReplayOptions, ReplayReport } from "../replay/logic-apps/replay";
 import {
     administrativeUnitScope,
     assignments,

@@ -12,8 +12,8 @@ import {
     readStackFile,
     stackConfigError,
     StackConfigValues,
-} from "./support/pulumiCliConfig";
-import { minimalConfig } from "./support/stackHarness";
+} from "./support/pulumi-cli-config";
+import { minimalConfig } from "./support/stack-harness";
 
 const repositoryRoot = path.resolve(__dirname, "..");
 

@@ -12,7 +12,7 @@ import {
     subscriptionId,
     tenantId,
     workspaceLocation,
-} from "./support/stackHarness";
+} from "./support/stack-harness";
 
 const types = {
     identity: "azure-native:managedidentity:UserAssignedIdentity",

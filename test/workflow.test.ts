@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig } from "../components/config";
-import { readStackConfig, stackNames } from "./support/stackFiles";
+import { readStackConfig, stackNames } from "./support/stack-files";
 
 const repositoryRoot = path.resolve(__dirname, "..");
 const workflowFile = path.join(repositoryRoot, ".github", "workflows", "pimguard.yml");

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DirectoryRole, Mode } from "pimguard";
-import { TenantSecurityBaseline } from "./tenantSecurityBaseline";
+import { TenantSecurityBaseline } from "./tenant-security-baseline";
 
 const config = new pulumi.Config();
 

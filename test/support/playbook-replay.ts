@@ -1,14 +1,14 @@
 /**
- * Runs the real playbook definition through the replay engine (playbook/replay/engine.ts)
+ * Runs the real playbook definition through the replay engine (replay/logic-apps/engine.ts)
  * against a recorded-calls network: Graph answers the listing with the assignments a test
  * gives it (unfiltered, as if Graph ignored the $filter, so the playbook's own check is what
  * keeps other assignments safe), 204 to deletes, 200 to revocations; the Sentinel connector,
  * Key Vault and the webhook are recorded. It is a stub for per-guard tests, not a directory:
  * the replay issue's fake Graph covers directory state.
  */
-import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../../playbook/definition";
-import { ActionRecord, runWorkflow, WorkflowRunResult } from "../../playbook/replay/engine";
-import { HttpRequest, HttpResponse } from "../../playbook/replay/network";
+import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../../components/playbook-definition";
+import { ActionRecord, runWorkflow, WorkflowRunResult } from "../../replay/logic-apps/engine";
+import { HttpRequest, HttpResponse } from "../../replay/logic-apps/network";
 
 export const incidentArmId =
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law/providers/Microsoft.SecurityInsights/Incidents/5b0f2a61-6d8c-4b8a-9a43-5a9d6d3b1c11";

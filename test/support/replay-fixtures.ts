@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DirectoryState, GraphFault, parseDirectoryState } from "../../playbook/replay/directory-state";
+import { DirectoryState, GraphFault, parseDirectoryState } from "../../replay/logic-apps/directory-state";
 
 const fixtures = path.join(__dirname, "..", "fixtures");
 

@@ -4,8 +4,8 @@
  * of problems (empty = fine) so a test can show all of them at once. Expressions are read with
  * the replay engine's WDL parser, never with regular expressions.
  */
-import { callsInTemplate, Expression, FunctionCall, parseTemplate } from "../../playbook/replay/expressions";
-import { ActionMap, innerScopes, LocatedAction, listActions, WorkflowAction, WorkflowDefinition } from "../../playbook/structure";
+import { callsInTemplate, Expression, FunctionCall, parseTemplate } from "../../replay/logic-apps/expressions";
+import { ActionMap, innerScopes, LocatedAction, listActions, WorkflowAction, WorkflowDefinition } from "../../components/workflow-structure";
 
 const runAfterStatuses = new Set(["Succeeded", "Failed", "Skipped", "TimedOut"]);
 

@@ -1,5 +1,5 @@
 /**
- * A mocha reporter for the bench (`mocha --reporter bench/mochaFileTimes.ts`): instead of dots it
+ * A mocha reporter for the bench (`mocha --reporter bench/mocha-file-times.ts`): instead of dots it
  * records how long each spec file's suites took, hooks included, and how long mocha spent before
  * the first test (loading ts-node and every spec file with what it imports). It writes them as
  * JSON to the file named by PIMGUARD_BENCH_MOCHA_REPORT, and prints failures as they happen.

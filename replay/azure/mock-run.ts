@@ -5,16 +5,16 @@
  * The consumer test copies this file into the consumer program's directory and compiles it with
  * the program, so `@pulumi/pulumi` below is the consumer's own installed copy: the runtime that
  * the consumer's resources, and pimguard's inside them, register with. Beside it goes only
- * mockTenant.ts, the fake tenant it answers from.
+ * mock-tenant.ts, the fake tenant it answers from.
  *
- *     node bin/consumerMockRun.js <program.js> <run.json> <result.json>
+ *     node bin/mock-run.js <program.js> <run.json> <result.json>
  *
  * run.json: `{ project, stack, config: { "<ns>:<key>": "<value>" }, secretKeys: [] }`.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { armId, computedOutputs, invokeResult } from "./mockTenant";
+import { armId, computedOutputs, invokeResult } from "./mock-tenant";
 
 /** What the program is run with. */
 export interface MockRunInput {
@@ -121,7 +121,7 @@ async function run(programPath: string, input: MockRunInput): Promise<MockRunRes
 function main(argv: string[]): void {
     const [programFile, inputFile, resultFile] = argv;
     if (!programFile || !inputFile || !resultFile) {
-        throw new Error("usage: node consumerMockRun.js <program.js> <run.json> <result.json>");
+        throw new Error("usage: node mock-run.js <program.js> <run.json> <result.json>");
     }
     const input = JSON.parse(fs.readFileSync(inputFile, "utf8")) as MockRunInput;
     run(path.resolve(programFile), input).then(

@@ -1,9 +1,9 @@
 /**
  * A child process of the bench: times Kusto.Language in a fresh process and prints one JSON line.
  *
- *   node -r ts-node/register/transpile-only bench/kqlTimings.ts <warm runs per query>
+ *   node -r ts-node/register/transpile-only bench/kql-timings.ts <warm runs per query>
  *
- * - cold load: requiring the Bridge.NET runtime and Kusto.Language bundles (what kql/analysis.ts
+ * - cold load: requiring the Bridge.NET runtime and Kusto.Language bundles (what replay/kql/analysis.ts
  *   requires on first use; requiring them here first leaves analysis.ts a module-cache hit);
  * - first analysis: the first `analyzeKql` of the detection query, which also builds the global
  *   state (AuditLogs and the watchlists) once;
@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { analyzeKql } from "../kql/analysis";
+import { analyzeKql } from "../replay/kql/analysis";
 import { detectionQueryFile } from "../components/names";
 import { KqlTimingsReport } from "./reports";
 
@@ -36,7 +36,7 @@ function main(warmRuns: number): void {
     console.log(JSON.stringify(report));
 }
 
-/** The same two files, in the same order, as kql/analysis.ts loads. */
+/** The same two files, in the same order, as replay/kql/analysis.ts loads. */
 function loadKustoLanguageBundles(): void {
     const packageDir = path.dirname(require.resolve("@kusto/language-service-next/package.json"));
     require(path.join(packageDir, "bridge.min.js"));
@@ -51,6 +51,6 @@ function timed(action: () => unknown): number {
 
 const warmRuns = Number(process.argv[2] ?? "10");
 if (!Number.isInteger(warmRuns) || warmRuns < 1) {
-    throw new Error(`bench/kqlTimings.ts: warm runs must be a positive integer, got "${process.argv[2]}"`);
+    throw new Error(`bench/kql-timings.ts: warm runs must be a positive integer, got "${process.argv[2]}"`);
 }
 main(warmRuns);

@@ -7,10 +7,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PlaybookMode } from "../definition";
+import { isGuid, Mode } from "../../components/config";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
 import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
-import { isGuid } from "../../components/config";
 
 const usage = `Usage: npm run --silent playbook:replay -- <incident.json> [options]
 
@@ -53,7 +52,7 @@ export class InputFileError extends Error {
 export interface ReplayArguments {
     readonly incidentFile: string;
     readonly directoryFile?: string;
-    readonly mode: PlaybookMode;
+    readonly mode: Mode;
     readonly exemptPrincipalIds: string[];
     readonly revokeSessions: boolean;
     readonly closeIncidents: boolean;
@@ -110,7 +109,7 @@ function single(values: ReadonlyMap<string, string[]>, name: string): string | u
     return given[0];
 }
 
-function modeOf(value: string | undefined): PlaybookMode {
+function modeOf(value: string | undefined): Mode {
     if (value === undefined || value === "remediate" || value === "reportOnly") return value ?? "remediate";
     throw new UsageError(`--mode must be remediate or reportOnly, not ${JSON.stringify(value)}`);
 }

@@ -3,9 +3,9 @@
  * they need. Tests use it to prove the deployed identity holds exactly those permissions; the
  * stack program does not load it (it parses WDL expressions, which deploying never needs).
  */
-import { graphBaseUrl } from "./definition";
-import { Expression, parseTemplate } from "./replay/expressions";
-import { isJsonObject, listActions, WorkflowAction, WorkflowDefinition } from "./structure";
+import { graphBaseUrl } from "../../components/playbook-definition";
+import { Expression, parseTemplate } from "./expressions";
+import { isJsonObject, listActions, WorkflowAction, WorkflowDefinition } from "../../components/workflow-structure";
 
 /** One Microsoft Graph request an HTTP action of the definition makes. */
 export interface GraphCall {
@@ -71,7 +71,7 @@ export function graphPermissionFor(call: Pick<GraphCall, "method" | "path">): Gr
     const key = `${call.method.toUpperCase()} ${call.path.replace(/\{[^}]*\}/g, "{}")}`;
     const permission = permissionByCall[key];
     if (permission === undefined) {
-        throw new Error(`pimguard playbook: no known Graph permission for ${key}; add it to permissionByCall in playbook/definition.ts`);
+        throw new Error(`pimguard playbook: no known Graph permission for ${key}; add it to permissionByCall in replay/logic-apps/graph-calls.ts`);
     }
     return permission;
 }

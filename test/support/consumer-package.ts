@@ -2,7 +2,7 @@
  * Builds pimguard the way a user gets it and runs the example consumer against it: `npm pack`
  * (prepack compiles), install the tarball into a temporary copy of `examples/consumer/`,
  * type-check and compile that program with its own TypeScript, and run it under Pulumi mocks
- * with its own `@pulumi/pulumi` (see consumerMockRun.ts).
+ * with its own `@pulumi/pulumi` (see replay/azure/mock-run.ts).
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -10,8 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { parse as parseYaml } from "yaml";
-import type { MockRunInput, MockRunResult } from "./consumerMockRun";
-import { readStackConfig } from "./stackFiles";
+import type { MockRunInput, MockRunResult } from "../../replay/azure/mock-run";
+import { readStackConfig } from "./stack-files";
 
 export const repositoryRoot = path.resolve(__dirname, "..", "..");
 export const consumerSource = path.join(repositoryRoot, "examples", "consumer");
@@ -70,8 +70,9 @@ export async function installConsumer(consumerDir: string): Promise<void> {
 
 /** Type-checks the consumer with its own TypeScript and compiles it, with the mock runner, to `bin/`. */
 export async function compileConsumer(consumerDir: string): Promise<void> {
-    for (const file of ["consumerMockRun.ts", "mockTenant.ts"]) {
-        fs.copyFileSync(path.join(__dirname, file), path.join(consumerDir, file));
+    const runner = path.join(repositoryRoot, "replay", "azure");
+    for (const file of ["mock-run.ts", "mock-tenant.ts"]) {
+        fs.copyFileSync(path.join(runner, file), path.join(consumerDir, file));
     }
     await run(process.execPath, [path.join(consumerDir, "node_modules", "typescript", "bin", "tsc"), "-p", consumerDir], consumerDir);
 }
@@ -91,7 +92,7 @@ export async function runConsumer(
     const inputFile = path.join(consumerDir, "mock-run.json");
     const resultFile = path.join(consumerDir, "mock-result.json");
     fs.writeFileSync(inputFile, JSON.stringify(input));
-    await run(process.execPath, [path.join("bin", "consumerMockRun.js"), path.join("bin", "index.js"), inputFile, resultFile], consumerDir);
+    await run(process.execPath, [path.join("bin", "mock-run.js"), path.join("bin", "index.js"), inputFile, resultFile], consumerDir);
     return JSON.parse(fs.readFileSync(resultFile, "utf8")) as MockRunResult;
 }
 

@@ -3,8 +3,8 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { AppRoleAssignment } from "@pulumi/azuread/appRoleAssignment";
 import { getServicePrincipalOutput } from "@pulumi/azuread/getServicePrincipal";
-import { azureRoleIds, microsoftAppIds, playbookGraphAppRoles, roleDefinitionId } from "./azureIds";
-import { deterministicGuid } from "./deterministicGuid";
+import { azureRoleIds, microsoftAppIds, playbookGraphAppRoles, roleDefinitionId } from "./azure-ids";
+import { deterministicGuid } from "./deterministic-guid";
 
 export interface PlaybookIdentityArgs {
     /** Resource group of the identity: Tier 0, like the playbook beside it. */

@@ -7,7 +7,7 @@
  * columns Kusto.Language bound for that operator, so a gap in the engine surfaces as an error
  * rather than as a wrong answer.
  */
-import { KqlSymbol, KustoCodeHandle } from "../analysis";
+import { KqlSymbol, KustoCodeHandle } from "./analysis";
 import { ReplayError } from "./errors";
 import { mvApply, mvExpand } from "./expand";
 import { ScalarEnvironment, ScalarEvaluator } from "./expressions";

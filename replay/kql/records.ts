@@ -4,7 +4,7 @@
  * in a fixture would otherwise read as an empty value and make a "no alert" test pass for the
  * wrong reason.
  */
-import { KqlColumn } from "../analysis";
+import { KqlColumn } from "./analysis";
 import { ReplayError } from "./errors";
 import { Column } from "./syntax";
 import { Row, RowValues, Table, missingValue, row } from "./table";

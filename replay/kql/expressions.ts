@@ -2,7 +2,7 @@
  * Evaluates scalar expressions of the bound syntax tree on one row: literals, column and `let`
  * references, dynamic access, operators and function calls, with Kusto's null rules.
  */
-import { KqlSymbol } from "../analysis";
+import { KqlSymbol } from "./analysis";
 import { ReplayError } from "./errors";
 import { Argument, CallContext, kustoRegex, scalarFunctions } from "./functions";
 import {

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
 import * as resources from "@pulumi/azure-native/resources";
-import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../playbook/definition";
+import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "./playbook-definition";
 import { Mode } from "./config";
+import { sentinelConnectorName } from "./names";
 
 export interface RemediationPlaybookArgs {
     /** Resource group of the Logic App and its Sentinel connection: Tier 0. */
@@ -29,9 +30,6 @@ export interface RemediationPlaybookArgs {
     tags?: Record<string, string>;
 }
 
-/** The name the definition's `$connections` parameter uses for the Sentinel connector. */
-const sentinelConnectionKey = "azuresentinel";
-
 /**
  * The Logic App that removes out-of-PIM assignments, and the Sentinel API connection its
  * incident trigger and incident comments go through, both authenticated by the managed identity.
@@ -43,7 +41,7 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
 
     constructor(name: string, args: RemediationPlaybookArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pimguard:index:RemediationPlaybook", name, {}, opts);
-        const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectionKey}`;
+        const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectorName}`;
 
         this.sentinelConnection = this.declareSentinelConnection(name, args, managedApiId);
         this.workflow = new logic.Workflow(

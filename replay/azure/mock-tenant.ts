@@ -1,7 +1,7 @@
 /**
  * The fake Azure tenant both mock harnesses answer from: ids, what Azure computes when a
  * resource is created, and what invokes return. It imports nothing, so the consumer test can
- * copy it beside its runner into the consumer program (see consumerMockRun.ts).
+ * copy it beside its runner into the consumer program (see mock-run.ts).
  */
 
 export const tenantId = "11111111-2222-4333-8444-555555555555";

@@ -2,16 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { AuditLogStreaming } from "./auditLogStreaming";
-import { resourceGroupId } from "./azureIds";
+import { AuditLogStreaming } from "./audit-log-streaming";
+import { resourceGroupId } from "./azure-ids";
 import { GuardPolicy, GuardPolicyArgs, guardPolicyFromArgs } from "./config";
-import { DetectionRule } from "./detectionRule";
+import { DetectionRule } from "./detection-rule";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
-import { PlaybookAutomation } from "./playbookAutomation";
-import { PlaybookIdentity } from "./playbookIdentity";
-import { RemediationPlaybook } from "./remediationPlaybook";
-import { ExistingVault, SecretsVault } from "./secretsVault";
-import { SentinelWatchlist, SentinelWorkspace } from "./sentinelWatchlist";
+import { PlaybookAutomation } from "./playbook-automation";
+import { PlaybookIdentity } from "./playbook-identity";
+import { RemediationPlaybook } from "./remediation-playbook";
+import { ExistingVault, SecretsVault } from "./secrets-vault";
+import { SentinelWatchlist, SentinelWorkspace } from "./sentinel-watchlist";
 
 export interface PimGuardArgs extends GuardPolicyArgs {
     /** An existing Log Analytics workspace with Microsoft Sentinel enabled, receiving Entra AuditLogs. */

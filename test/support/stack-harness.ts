@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { armId, computedOutputs, invokeResult } from "./mockTenant";
+import { armId, computedOutputs, invokeResult } from "../../replay/azure/mock-tenant";
 
 export {
     graphAppRoleIds,
@@ -9,7 +9,7 @@ export {
     subscriptionId,
     tenantId,
     workspaceLocation,
-} from "./mockTenant";
+} from "../../replay/azure/mock-tenant";
 
 /** A resource the program declared, as the engine would see it. */
 export interface DeclaredResource {

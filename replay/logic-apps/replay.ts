@@ -4,7 +4,8 @@
  * reports every call it made. Parameters go through `workflowParameters()`, the same plumbing
  * the deployed workflow resource uses.
  */
-import { loadPlaybookDefinition, PlaybookMode, workflowParameters } from "../definition";
+import { loadPlaybookDefinition, workflowParameters } from "../../components/playbook-definition";
+import { Mode } from "../../components/config";
 import { DirectoryState, emptyDirectory } from "./directory-state";
 import { ActionRecord, ErrorInfo, runWorkflow, RunStatus } from "./engine";
 import { FakeCloud, FakeKeyVault, FakeWebhook } from "./fake-cloud";
@@ -18,7 +19,7 @@ export interface ReplayOptions {
     /** Default: an empty directory. */
     readonly directory?: DirectoryState;
     /** Default `remediate`. */
-    readonly mode?: PlaybookMode;
+    readonly mode?: Mode;
     readonly exemptPrincipalIds?: readonly string[];
     /** Default true. */
     readonly revokeSessions?: boolean;

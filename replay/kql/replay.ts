@@ -4,7 +4,7 @@
  * CSVs at a fixed "now".
  */
 import * as fs from "fs";
-import { KqlDiagnostic, KustoCodeHandle, auditLogsColumns, lineAndColumn, listItems, parseAndAnalyzeKql } from "../analysis";
+import { KqlDiagnostic, KustoCodeHandle, auditLogsColumns, lineAndColumn, listItems, parseAndAnalyzeKql } from "./analysis";
 import { evaluateQuery } from "./engine";
 import { ReplayError } from "./errors";
 import { recordsTable, typedColumns } from "./records";

@@ -6,13 +6,11 @@
  * of the workflow shows logic changes only. Plain values in and out, no Pulumi types: the
  * RemediationPlaybook component resolves its inputs and calls these.
  */
-import { readAsset } from "../components/assets";
-import { isGuid } from "../components/config";
-import { playbookDefinitionFile } from "../components/names";
-import { isJsonObject, WorkflowDefinition } from "./structure";
+import { readAsset } from "./assets";
+import { isGuid, Mode, modes } from "./config";
+import { playbookDefinitionFile, sentinelConnectorName } from "./names";
+import { isJsonObject, WorkflowDefinition } from "./workflow-structure";
 
-/** The one API connection the definition uses (Microsoft Sentinel, managed identity). */
-export const sentinelConnectionName = "azuresentinel";
 
 /** Every Graph call of the playbook goes to this base (v1.0 only: beta is not a contract). */
 export const graphBaseUrl = "https://graph.microsoft.com/v1.0";
@@ -39,8 +37,6 @@ export function parsePlaybookDefinition(text: string): WorkflowDefinition {
 // ---------------------------------------------------------------------------------------------
 // Workflow parameters
 
-export type PlaybookMode = "remediate" | "reportOnly";
-
 export interface SentinelConnection {
     /** ARM id of the `Microsoft.Web/connections` resource. */
     readonly connectionId: string;
@@ -54,7 +50,7 @@ export interface PlaybookParameterValues {
     readonly sentinelConnection: SentinelConnection;
     /** ARM id of the user-assigned managed identity (Graph, Key Vault and the Sentinel connection). */
     readonly identityResourceId: string;
-    readonly mode: PlaybookMode;
+    readonly mode: Mode;
     readonly revokeSessions: boolean;
     readonly closeIncidents: boolean;
     /** Object ids never touched, whatever the exemptions watchlist says (break-glass accounts). */
@@ -69,7 +65,7 @@ export interface PlaybookParameterValues {
 export interface WorkflowParameters {
     readonly $connections: { readonly value: Readonly<Record<string, ConnectionReference>> };
     readonly identityResourceId: { readonly value: string };
-    readonly mode: { readonly value: PlaybookMode };
+    readonly mode: { readonly value: Mode };
     readonly revokeSessions: { readonly value: boolean };
     readonly closeIncidents: { readonly value: boolean };
     readonly exemptPrincipalIds: { readonly value: readonly string[] };
@@ -89,7 +85,6 @@ export interface ConnectionReference {
 const userAssignedIdentityPattern =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 const secretNamePattern = /^[0-9a-zA-Z-]{1,127}$/;
-const playbookModes: readonly PlaybookMode[] = ["remediate", "reportOnly"];
 
 /**
  * The workflow resource's `parameters` for {@link loadPlaybookDefinition}'s definition.
@@ -104,7 +99,7 @@ export function workflowParameters(values: PlaybookParameterValues): WorkflowPar
     return {
         $connections: {
             value: {
-                [sentinelConnectionName]: {
+                [sentinelConnectorName]: {
                     connectionId: values.sentinelConnection.connectionId,
                     connectionName: values.sentinelConnection.connectionName,
                     id: values.sentinelConnection.managedApiId,
@@ -130,7 +125,7 @@ function checkSentinelConnection(connection: SentinelConnection): void {
             throw new Error(`pimguard playbook: sentinelConnection.${key} must be a non-empty string`);
         }
     }
-    if (!/\/managedApis\/azuresentinel$/i.test(connection.managedApiId)) {
+    if (!connection.managedApiId.toLowerCase().endsWith(`/managedapis/${sentinelConnectorName}`)) {
         throw new Error(
             `pimguard playbook: sentinelConnection.managedApiId ${JSON.stringify(connection.managedApiId)} ` +
                 "is not the azuresentinel managed API (…/providers/Microsoft.Web/locations/<region>/managedApis/azuresentinel)",
@@ -148,8 +143,8 @@ function checkIdentityResourceId(id: string): void {
 }
 
 function checkMode(mode: string): void {
-    if (!playbookModes.includes(mode as PlaybookMode)) {
-        throw new Error(`pimguard playbook: mode ${JSON.stringify(mode)} is not one of ${playbookModes.join(", ")}`);
+    if (!modes.includes(mode as Mode)) {
+        throw new Error(`pimguard playbook: mode ${JSON.stringify(mode)} is not one of ${modes.join(", ")}`);
     }
 }
 

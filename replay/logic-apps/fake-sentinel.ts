@@ -7,6 +7,7 @@
  * Another path, another incident, an unknown field or value is an error answer naming it.
  * The connection must be the `azuresentinel` managed API authenticated by managed identity.
  */
+import { sentinelConnectorName } from "../../components/names";
 import { ConnectorRequest, HttpResponse } from "./network";
 import { isJsonObject, JsonObject } from "./values";
 
@@ -80,7 +81,7 @@ export class FakeSentinel {
 
 function checkConnection(request: ConnectorRequest): string | undefined {
     const apiId = request.connection.id;
-    if (request.connectionName !== "azuresentinel" || typeof apiId !== "string" || !apiId.toLowerCase().endsWith("/managedapis/azuresentinel")) {
+    if (request.connectionName !== sentinelConnectorName || typeof apiId !== "string" || !apiId.toLowerCase().endsWith(`/managedapis/${sentinelConnectorName}`)) {
         return `Connection '${request.connectionName}' is not the azuresentinel managed API.`;
     }
     const properties = request.connection.connectionProperties;

@@ -10,7 +10,7 @@
  * to `loadKustoLanguage`.
  */
 import * as path from "path";
-import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
+import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../../components/names";
 
 // ---------------------------------------------------------------------------------------------
 // Public result types

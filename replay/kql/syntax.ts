@@ -15,7 +15,7 @@ import {
     listItems,
     symbolKindName,
     syntaxKindName,
-} from "../analysis";
+} from "./analysis";
 import { UnsupportedConstructError } from "./errors";
 import { KustoType, kustoTypeNamed } from "./values";
 

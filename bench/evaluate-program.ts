@@ -1,17 +1,17 @@
 /**
  * A child process of the bench: evaluates one Pulumi program under Pulumi's mock runtime, the
- * way test/support/stackHarness.ts does, and prints one JSON line: when every resource had been
+ * way test/support/stack-harness.ts does, and prints one JSON line: when every resource had been
  * registered (milliseconds since this Node.js process started, so module loading counts), how
  * many resources, how many loaded files each package contributed, and where the time went
  * (ts-node compiling the program's TypeScript; formatting the stack traces Pulumi records).
  *
- *   node -r ts-node/register bench/evaluateProgram.ts <program.ts> [--record <registrations.json>]
- *   node bench/.generated/compiled/bench/evaluateProgram.js <program.js>   (compiled beforehand)
+ *   node -r ts-node/register bench/evaluate-program.ts <program.ts> [--record <registrations.json>]
+ *   node bench/.generated/compiled/bench/evaluate-program.js <program.js>   (compiled beforehand)
  *
  * `--record` also writes what the program registered, in order (type, name, whether custom, the
  * inputs the mocks received), from which bench/programs.ts writes the resources-only control.
  *
- * The mocks answer from the tests' fake tenant (test/support/mockTenant.ts, which imports
+ * The mocks answer from the tests' fake tenant (test/support/mock-tenant.ts, which imports
  * nothing), so program and baseline pay the same for them and the bench follows the tests when
  * the program starts asking Azure something new.
  */
@@ -20,7 +20,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service } from "ts-node";
-import { armId, computedOutputs, invokeResult } from "../test/support/mockTenant";
+import { armId, computedOutputs, invokeResult } from "../replay/azure/mock-tenant";
 import { EvaluationReport, RecordedRegistration } from "./reports";
 
 /** The smallest valid stack config (the two required keys). */

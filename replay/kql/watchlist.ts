@@ -5,7 +5,7 @@
  * `WatchlistItem` (the item as a property bag). The item's own columns are not separate
  * columns: Sentinel unpacks them only when there are items (see watchlistSystemColumns).
  */
-import { WatchlistAlias, watchlistCsvColumns, watchlistSystemColumns } from "../analysis";
+import { WatchlistAlias, watchlistCsvColumns, watchlistSystemColumns } from "./analysis";
 import { ReplayError } from "./errors";
 import { typedColumns } from "./records";
 import { Table, row } from "./table";

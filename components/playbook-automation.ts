@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import { getServicePrincipalOutput } from "@pulumi/azuread/getServicePrincipal";
-import { azureRoleIds, microsoftAppIds, roleDefinitionId } from "./azureIds";
-import { guidInWorkspace } from "./deterministicGuid";
-import { roleAssignmentName } from "./playbookIdentity";
-import { SentinelWorkspace } from "./sentinelWatchlist";
+import { azureRoleIds, microsoftAppIds, roleDefinitionId } from "./azure-ids";
+import { guidInWorkspace } from "./deterministic-guid";
+import { roleAssignmentName } from "./playbook-identity";
+import { SentinelWorkspace } from "./sentinel-watchlist";
 
 export interface PlaybookAutomationArgs {
     /** The Sentinel workspace whose incidents the automation rule watches. */

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
 import { readAsset } from "./assets";
 import { defaultRuleFrequencyMinutes, maxRuleFrequencyMinutes } from "./config";
-import { guidInWorkspace } from "./deterministicGuid";
+import { guidInWorkspace } from "./deterministic-guid";
 import { detectionQueryFile } from "./names";
-import { SentinelWorkspace } from "./sentinelWatchlist";
+import { SentinelWorkspace } from "./sentinel-watchlist";
 
 export interface DetectionRuleArgs {
     /** The Sentinel workspace the rule runs in; it must hold both pimguard watchlists. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
-import { deterministicGuid } from "./deterministicGuid";
+import { deterministicGuid } from "./deterministic-guid";
 
 /** Where a Sentinel-enabled Log Analytics workspace lives. */
 export interface SentinelWorkspace {
