@@ -1,8 +1,12 @@
+import * as pulumi from "@pulumi/pulumi";
 import { DirectoryRole, findRoleByName, findRoleByTemplateId, knownRoleNames, privilegedBuiltInRoles } from "./roles";
 
 /** `remediate` removes assignments; `reportOnly` only says on the incident what it would remove. */
 export type Mode = "remediate" | "reportOnly";
 export const modes: readonly Mode[] = ["remediate", "reportOnly"];
+
+/** Tags for every taggable resource; values may be Pulumi outputs. */
+export type Tags = pulumi.Input<Record<string, pulumi.Input<string>>>;
 
 /** A principal that may hold roles outside PIM (a break-glass account): alerted on, never touched. */
 export interface ExemptPrincipal {

@@ -4,7 +4,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { AuditLogStreaming } from "./audit-log-streaming";
 import { resourceGroupId } from "./azure-ids";
-import { GuardPolicy, GuardPolicyArgs, guardPolicyFromArgs } from "./config";
+import { GuardPolicy, GuardPolicyArgs, guardPolicyFromArgs, Tags } from "./config";
 import { DetectionRule } from "./detection-rule";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
 import { PlaybookAutomation } from "./playbook-automation";
@@ -12,36 +12,64 @@ import { PlaybookIdentity } from "./playbook-identity";
 import { RemediationPlaybook } from "./remediation-playbook";
 import { ExistingVault, SecretsVault } from "./secrets-vault";
 import { SentinelWatchlist, SentinelWorkspace } from "./sentinel-watchlist";
+import { claimAuditLogStreaming, claimWorkspace } from "./workspace-claims";
 
 export interface PimGuardArgs extends GuardPolicyArgs {
-    /** An existing Log Analytics workspace with Microsoft Sentinel enabled, receiving Entra AuditLogs. */
+    /** An existing Log Analytics workspace with Microsoft Sentinel enabled, receiving Entra AuditLogs. One PimGuard per workspace. */
     workspace: SentinelWorkspace;
     /** Resource group for the identity, vault and playbook. Omit to create one beside the workspace. */
     resourceGroupName?: pulumi.Input<string>;
     /** Webhook the playbook posts a summary to; stored in Key Vault. Pass a Pulumi secret. */
     notificationWebhookUrl?: pulumi.Input<string>;
-    /** Create the tenant diagnostic setting that streams Entra AuditLogs to the workspace. Default false. */
+    /** Create the tenant diagnostic setting that streams Entra AuditLogs to the workspace. Default false; one PimGuard per tenant. */
     streamAuditLogs?: boolean;
     /** Use this Key Vault instead of creating one. */
     vault?: ExistingVault;
     /** Tags for every taggable resource. */
-    tags?: Record<string, string>;
+    tags?: Tags;
 }
 
 /**
  * The whole guard for one tenant: Sentinel detects a directory role assigned outside PIM and a
- * Logic App, running as a managed identity, removes it and reports on the incident.
+ * Logic App, running as a managed identity, removes it and reports on the incident. One
+ * PimGuard per Sentinel workspace: its watchlist aliases are fixed.
  */
 export class PimGuard extends pulumi.ComponentResource {
+    /** The watchlist of the roles enforced. */
+    public readonly privilegedRolesWatchlist: SentinelWatchlist;
+    /** The watchlist of break-glass principals. */
+    public readonly exemptPrincipalsWatchlist: SentinelWatchlist;
+    /** The Key Vault (created, or the one passed in) holding the webhook secret. */
+    public readonly secretsVault: SecretsVault;
+    /** The playbook's managed identity and its grants. */
+    public readonly identity: PlaybookIdentity;
+    /** The scheduled analytics rule. */
+    public readonly detectionRule: DetectionRule;
+    /** The Logic App and its Sentinel connection. */
+    public readonly playbook: RemediationPlaybook;
+    /** The automation rule that runs the playbook. */
+    public readonly automation: PlaybookAutomation;
+    /** The tenant's AuditLogs diagnostic setting, when `streamAuditLogs` is on. */
+    public readonly auditLogStreaming?: AuditLogStreaming;
+    /** The analytics rule's GUID in the workspace. */
     public readonly ruleId: pulumi.Output<string>;
+    /** The analytics rule's ARM id. */
     public readonly ruleResourceId: pulumi.Output<string>;
+    /** The automation rule's ARM id. */
     public readonly automationRuleId: pulumi.Output<string>;
+    /** The Logic App's ARM id. */
     public readonly playbookId: pulumi.Output<string>;
+    /** The managed identity's object id (what Graph grants are made to). */
     public readonly identityPrincipalId: pulumi.Output<string>;
+    /** The managed identity's client id. */
     public readonly identityClientId: pulumi.Output<string>;
+    /** The Key Vault's URI. */
     public readonly vaultUri: pulumi.Output<string>;
+    /** The resource group of the identity, vault and playbook. */
     public readonly resourceGroupName: pulumi.Output<string>;
+    /** `PimGuardPrivilegedRoles`. */
     public readonly privilegedRolesWatchlistAlias: string;
+    /** `PimGuardExemptPrincipals`. */
     public readonly exemptPrincipalsWatchlistAlias: string;
     /** The policy as deployed, after defaults and validation. */
     public readonly policy: GuardPolicy;
@@ -49,6 +77,10 @@ export class PimGuard extends pulumi.ComponentResource {
     constructor(name: string, args: PimGuardArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything, so bad input declares no resource at all.
         const policy = guardPolicyFromArgs(args, "PimGuardArgs");
+        claimWorkspace(name, args.workspace);
+        if (args.streamAuditLogs) {
+            claimAuditLogStreaming(name);
+        }
         super("pimguard:index:PimGuard", name, {}, opts);
         this.policy = policy;
 
@@ -60,82 +92,64 @@ export class PimGuard extends pulumi.ComponentResource {
         // Everything lives in the workspace's region, so incident data stays where it is.
         const location = workspace.location;
         const playbookGroup = this.playbookResourceGroup(name, args, location, client.subscriptionId);
+        const placement = { resourceGroupName: playbookGroup.name, location, tags: args.tags };
 
-        const privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), { parent: this });
-        const exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), { parent: this });
-        const vault = new SecretsVault(
+        this.privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), { parent: this });
+        this.exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), { parent: this });
+        this.secretsVault = new SecretsVault(
             `${name}-vault`,
-            {
-                resourceGroupName: playbookGroup.name,
-                location,
-                tenantId: client.tenantId,
-                existingVault: args.vault,
-                notificationWebhookUrl: args.notificationWebhookUrl,
-                tags: args.tags,
-            },
+            { ...placement, tenantId: client.tenantId, existingVault: args.vault, notificationWebhookUrl: args.notificationWebhookUrl },
             { parent: this },
         );
-        const identity = new PlaybookIdentity(
+        this.identity = new PlaybookIdentity(
             `${name}-identity`,
-            {
-                resourceGroupName: playbookGroup.name,
-                location,
-                subscriptionId: client.subscriptionId,
-                workspaceId: workspace.id,
-                vaultId: vault.vaultId,
-                tags: args.tags,
-            },
+            { ...placement, subscriptionId: client.subscriptionId, workspaceId: workspace.id, vaultId: this.secretsVault.vaultId },
             { parent: this },
         );
-        const detection = new DetectionRule(
+        this.detectionRule = new DetectionRule(
             `${name}-detection`,
             { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes },
             // The query reads both watchlists; create them first so the rule validates.
-            { parent: this, dependsOn: [privilegedRolesWatchlist, exemptPrincipalsWatchlist] },
+            { parent: this, dependsOn: [this.privilegedRolesWatchlist, this.exemptPrincipalsWatchlist] },
         );
-        const playbook = new RemediationPlaybook(
+        this.playbook = new RemediationPlaybook(
             `${name}-playbook`,
             {
-                resourceGroupName: playbookGroup.name,
-                location,
+                ...placement,
+                ...playbookPolicyArgs(policy),
                 subscriptionId: client.subscriptionId,
-                identityResourceId: identity.resourceId,
-                mode: policy.mode,
-                revokeSessions: policy.revokeSessions,
-                closeIncidents: policy.closeIncidents,
-                exemptPrincipalIds: policy.exemptPrincipals.map((principal) => principal.id),
-                keyVaultUri: vault.vaultUri,
-                notificationSecretName: vault.notificationSecretName,
-                tags: args.tags,
+                identityResourceId: this.identity.resourceId,
+                keyVaultUri: this.secretsVault.vaultUri,
+                notificationSecretName: this.secretsVault.notificationSecretName,
             },
-            { parent: this, dependsOn: [identity] },
+            { parent: this, dependsOn: [this.identity] },
         );
-        const automation = new PlaybookAutomation(
+        this.automation = new PlaybookAutomation(
             `${name}-automation`,
             {
                 workspace: args.workspace,
                 subscriptionId: client.subscriptionId,
                 tenantId: client.tenantId,
-                ruleResourceId: detection.ruleResourceId,
-                workflowId: playbook.workflowId,
+                ruleResourceId: this.detectionRule.ruleResourceId,
+                workflowId: this.playbook.workflowId,
                 playbookResourceGroupId: playbookGroup.id,
             },
             { parent: this },
         );
         if (args.streamAuditLogs) {
-            new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this });
+            this.auditLogStreaming = new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this });
         }
 
-        this.ruleId = detection.ruleId;
-        this.ruleResourceId = detection.ruleResourceId;
-        this.automationRuleId = automation.automationRule.id;
-        this.playbookId = playbook.workflowId;
-        this.identityPrincipalId = identity.principalId;
-        this.identityClientId = identity.clientId;
-        this.vaultUri = vault.vaultUri;
+        this.ruleId = this.detectionRule.ruleId;
+        this.ruleResourceId = this.detectionRule.ruleResourceId;
+        this.automationRuleId = this.automation.automationRule.id;
+        this.playbookId = this.playbook.workflowId;
+        this.identityPrincipalId = this.identity.principalId;
+        this.identityClientId = this.identity.clientId;
+        this.vaultUri = this.secretsVault.vaultUri;
         this.resourceGroupName = playbookGroup.name;
-        this.privilegedRolesWatchlistAlias = privilegedRolesWatchlist.alias;
-        this.exemptPrincipalsWatchlistAlias = exemptPrincipalsWatchlist.alias;
+        this.privilegedRolesWatchlistAlias = this.privilegedRolesWatchlist.alias;
+        this.exemptPrincipalsWatchlistAlias = this.exemptPrincipalsWatchlist.alias;
         this.registerOutputs({
             ruleId: this.ruleId,
             ruleResourceId: this.ruleResourceId,
@@ -164,6 +178,16 @@ export class PimGuard extends pulumi.ComponentResource {
         const group = new resources.ResourceGroup(name, { location, tags: args.tags }, { parent: this });
         return { name: group.name, id: group.id };
     }
+}
+
+/** The playbook's share of the policy. */
+function playbookPolicyArgs(policy: GuardPolicy) {
+    return {
+        mode: policy.mode,
+        revokeSessions: policy.revokeSessions,
+        closeIncidents: policy.closeIncidents,
+        exemptPrincipalIds: policy.exemptPrincipals.map((principal) => principal.id),
+    };
 }
 
 function privilegedRolesWatchlistArgs(workspace: SentinelWorkspace, policy: GuardPolicy) {

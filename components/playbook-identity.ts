@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Tags } from "./config";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { AppRoleAssignment } from "@pulumi/azuread/appRoleAssignment";
@@ -18,7 +19,7 @@ export interface PlaybookIdentityArgs {
     /** The Key Vault's ARM id: the identity may read its secrets. */
     vaultId: pulumi.Input<string>;
     /** Tags for the identity. */
-    tags?: Record<string, string>;
+    tags?: Tags;
 }
 
 /**

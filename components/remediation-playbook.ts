@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
 import * as resources from "@pulumi/azure-native/resources";
 import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "./playbook-definition";
-import { Mode } from "./config";
+import { Mode, Tags } from "./config";
 import { sentinelConnectorName } from "./names";
 
 export interface RemediationPlaybookArgs {
@@ -27,7 +27,7 @@ export interface RemediationPlaybookArgs {
     /** Empty: no notification. */
     notificationSecretName: string;
     /** Tags for the Logic App and the connection. */
-    tags?: Record<string, string>;
+    tags?: Tags;
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Tags } from "./config";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { RandomString } from "@pulumi/random/randomString";
 
@@ -26,7 +27,7 @@ export interface SecretsVaultArgs {
     /** Stored as a Key Vault secret; the playbook reads it at run time. Keep it a Pulumi secret. */
     notificationWebhookUrl?: pulumi.Input<string>;
     /** Tags for the vault and the secret. */
-    tags?: Record<string, string>;
+    tags?: Tags;
 }
 
 /** The secret name the playbook reads the notification webhook URL from. */

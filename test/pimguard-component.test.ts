@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
 import { PimGuard, PimGuardArgs } from "../components/pim-guard";
 import { runProgram, subscriptionId } from "./support/stack-harness";
@@ -54,3 +55,67 @@ describe("PimGuard imported by another program", () => {
         expect(run.single("azure-native:logic:Workflow").inputs.parameters.keyVaultUri.value).to.equal(existingVault.vaultUri);
     });
 });
+
+describe("PimGuard's surface", () => {
+    it("exposes its main child resources, as pulumi-awsx components do", async () => {
+        let guard: PimGuard | undefined;
+        const run = await runProgram(() => {
+            guard = new PimGuard("guard", { workspace, streamAuditLogs: true });
+        });
+        expect(run.error).to.equal(undefined);
+        const children = {
+            privilegedRolesWatchlist: "pimguard:index:SentinelWatchlist",
+            exemptPrincipalsWatchlist: "pimguard:index:SentinelWatchlist",
+            secretsVault: "pimguard:index:SecretsVault",
+            identity: "pimguard:index:PlaybookIdentity",
+            detectionRule: "pimguard:index:DetectionRule",
+            playbook: "pimguard:index:RemediationPlaybook",
+            automation: "pimguard:index:PlaybookAutomation",
+            auditLogStreaming: "pimguard:index:AuditLogStreaming",
+        } as const;
+        for (const [property, type] of Object.entries(children)) {
+            const child = guard![property as keyof typeof children];
+            expect(child, property).to.be.instanceOf(pulumi.ComponentResource);
+            // A child's URN names its type after its parents' types: ...::pimguard:index:PimGuard$<type>::<name>.
+            expect((await urnOf(child!)).split("::")[2]!.split("$").pop(), property).to.equal(type);
+        }
+        expect(guard!.identity.identity).to.be.instanceOf(pulumi.CustomResource);
+        expect(guard!.detectionRule.rule).to.be.instanceOf(pulumi.CustomResource);
+    });
+
+    it("takes tags whose values are outputs", async () => {
+        const run = await runProgram(() => {
+            new PimGuard("guard", { workspace, tags: { owner: pulumi.output("identity-security"), costCenter: "4711" } });
+        });
+        expect(run.single("azure-native:logic:Workflow").inputs.tags).to.deep.equal({ owner: "identity-security", costCenter: "4711" });
+        expect(run.single("azure-native:managedidentity:UserAssignedIdentity").inputs.tags).to.deep.equal({ owner: "identity-security", costCenter: "4711" });
+    });
+
+    it("refuses a second PimGuard on the same Sentinel workspace, naming both, before it declares anything", async () => {
+        const run = await runProgram(() => {
+            new PimGuard("first", { workspace });
+            new PimGuard("second", { workspace: { name: "LAW-SENTINEL", resourceGroupName: "rg-sentinel" } });
+        });
+        expect(run.error).to.be.instanceOf(ConfigError);
+        expect(run.error!.message).to.contain('PimGuard "second": Sentinel workspace rg-sentinel/LAW-SENTINEL is already guarded by PimGuard "first"');
+        expect(run.resources.filter((resource) => resource.name.startsWith("second"))).to.deep.equal([]);
+    });
+
+    it("allows PimGuards on different workspaces, but only one streaming the tenant's AuditLogs", async () => {
+        const other = { name: "law-sentinel-eu", resourceGroupName: "rg-sentinel-eu" };
+        const separate = await runProgram(() => {
+            new PimGuard("first", { workspace });
+            new PimGuard("second", { workspace: other });
+        });
+        expect(separate.error).to.equal(undefined);
+        const bothStreaming = await runProgram(() => {
+            new PimGuard("first", { workspace, streamAuditLogs: true });
+            new PimGuard("second", { workspace: other, streamAuditLogs: true });
+        });
+        expect(bothStreaming.error?.message).to.contain('PimGuard "second": streamAuditLogs is already on for PimGuard "first"');
+    });
+});
+
+function urnOf(resource: pulumi.Resource): Promise<string> {
+    return new Promise((resolve) => resource.urn.apply(resolve));
+}
