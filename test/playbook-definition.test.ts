@@ -261,8 +261,13 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
     });
 
     describe("Graph contract", () => {
-        const facts = loadGraphFacts();
-        const calls = graphCallsIn(definition);
+        let facts: ReturnType<typeof loadGraphFacts>;
+        let calls: ReturnType<typeof graphCallsIn>;
+
+        before(() => {
+            facts = loadGraphFacts();
+            calls = graphCallsIn(definition);
+        });
 
         it("lists the assignments, deletes one, and revokes sessions - and calls Graph for nothing else", () => {
             expect(calls.map(({ method, path }) => `${method} ${path}`)).to.deep.equal([

@@ -82,7 +82,11 @@ describe("playbook replay: a trigger body exactly as Sentinel sends it", () => {
 
 describe("playbook replay: the deployed definition against recorded incidents", () => {
     describe("a user assigned Global Administrator outside PIM", () => {
-        const report = replay("user-global-admin");
+        let report: ReplayReport;
+
+        before(() => {
+            report = replay("user-global-admin");
+        });
 
         it("loses exactly that assignment and nothing else", () => {
             expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin));
@@ -132,7 +136,11 @@ describe("playbook replay: the deployed definition against recorded incidents", 
     });
 
     describe("an assignment scoped to an administrative unit", () => {
-        const report = replay("au-scoped");
+        let report: ReplayReport;
+
+        before(() => {
+            report = replay("au-scoped");
+        });
 
         it("is removed at its scope", () => {
             expect(remainingAssignmentIds(report)).to.not.include(assignments.aliceUserAdminInAdministrativeUnit);
@@ -210,7 +218,11 @@ describe("playbook replay: the deployed definition against recorded incidents", 
     });
 
     describe("a delete Graph refuses with 403", () => {
-        const report = replay("user-global-admin", { directory: directoryFixture("delete-forbidden") });
+        let report: ReplayReport;
+
+        before(() => {
+            report = replay("user-global-admin", { directory: directoryFixture("delete-forbidden") });
+        });
 
         it("removes nothing and is not retried (403 is not transient)", () => {
             expect(remainingAssignmentIds(report)).to.have.members(allTenantAssignmentIds);
