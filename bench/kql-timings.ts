@@ -26,7 +26,10 @@ function main(warmRuns: number): void {
 
     const warmMs: Record<string, number[]> = {};
     const diagnostics: Record<string, number> = {};
-    for (const file of fs.readdirSync(kqlDir).filter((name) => name.endsWith(".kql")).sort()) {
+    for (const file of fs
+        .readdirSync(kqlDir)
+        .filter((name) => name.endsWith(".kql"))
+        .sort()) {
         const text = fs.readFileSync(path.join(kqlDir, file), "utf8");
         const warmUps = Array.from({ length: unmeasuredWarmUps }, () => analyzeKql(text));
         diagnostics[file] = warmUps[0].diagnostics.length;

@@ -37,12 +37,10 @@ let usageDir: string | undefined;
 export async function runNodeMeasured(spec: ProcessSpec): Promise<ProcessSample> {
     usageDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "pimguard-bench-"));
     const usageFile = path.join(usageDir, `usage-${process.hrtime.bigint()}.json`);
-    const sample = await runProcess(
-        process.execPath,
-        ["--require", usageReporter, ...(spec.nodeOptions ?? []), spec.script, ...spec.args],
-        spec.cwd,
-        { ...spec.env, PIMGUARD_BENCH_USAGE_FILE: usageFile },
-    );
+    const sample = await runProcess(process.execPath, ["--require", usageReporter, ...(spec.nodeOptions ?? []), spec.script, ...spec.args], spec.cwd, {
+        ...spec.env,
+        PIMGUARD_BENCH_USAGE_FILE: usageFile,
+    });
     if (fs.existsSync(usageFile)) {
         const usage = JSON.parse(fs.readFileSync(usageFile, "utf8")) as { maxRssKiB: number; userCpuMicros: number; systemCpuMicros: number };
         fs.rmSync(usageFile);

@@ -86,7 +86,11 @@ const baselineResourceModule = "@pulumi/azure-native/resources";
  * to disk so a plain `node` runs it (see `compiledPath`).
  */
 export function compileToJavaScript(files: string[]): void {
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(projectRoot, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const config = ts.getParsedCommandLineOfConfigFile(
+        path.join(projectRoot, "tsconfig.json"),
+        {},
+        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     if (config === undefined) {
         throw new Error("bench: cannot read tsconfig.json");
     }
@@ -162,7 +166,11 @@ function sdkImports(modules: string[]): { lines: string[]; alias: (specifier: st
     const sorted = [...new Set(modules)].sort();
     const alias = (specifier: string) => `sdk${sorted.indexOf(specifier)}`;
     return {
-        lines: [...sorted.map((specifier) => `import * as ${alias(specifier)} from ${JSON.stringify(specifier)};`), "", `export const sdkModules = [${sorted.map(alias).join(", ")}];`],
+        lines: [
+            ...sorted.map((specifier) => `import * as ${alias(specifier)} from ${JSON.stringify(specifier)};`),
+            "",
+            `export const sdkModules = [${sorted.map(alias).join(", ")}];`,
+        ],
         alias,
     };
 }

@@ -19,17 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import { defaultRuleFrequencyMinutes } from "../components/config";
 import { lookBackMinutes } from "../components/detection-rule";
-import {
-    cleanUpMeasurements,
-    formatSummary,
-    lastJsonLine,
-    ProcessSample,
-    runNodeMeasured,
-    runProcess,
-    summarize,
-    Summary,
-    tail,
-} from "./measure";
+import { cleanUpMeasurements, formatSummary, lastJsonLine, ProcessSample, runNodeMeasured, runProcess, summarize, Summary, tail } from "./measure";
 import {
     compiledPath,
     compileToJavaScript,
@@ -403,7 +393,11 @@ function paired(samples: Record<Program, ProcessSample[]>, figure: (sample: Proc
 /** Summaries of the three evaluated programs, and the ratios that split the program's cost. */
 function compared(samples: Record<EvaluatedProgram, ProcessSample[]>, figure: (sample: ProcessSample) => number): ComparedFigures {
     return {
-        summaries: { program: summarize(samples.program.map(figure)), resourcesOnly: summarize(samples.resourcesOnly.map(figure)), baseline: summarize(samples.baseline.map(figure)) },
+        summaries: {
+            program: summarize(samples.program.map(figure)),
+            resourcesOnly: summarize(samples.resourcesOnly.map(figure)),
+            baseline: summarize(samples.baseline.map(figure)),
+        },
         total: roundRatio(samples, "program", "baseline", figure),
         resources: roundRatio(samples, "resourcesOnly", "baseline", figure),
         ownCode: roundRatio(samples, "program", "resourcesOnly", figure),

@@ -11,9 +11,6 @@ if (usageFile) {
     delete process.env.PIMGUARD_BENCH_USAGE_FILE;
     process.on("exit", () => {
         const usage = process.resourceUsage();
-        fs.writeFileSync(
-            usageFile,
-            JSON.stringify({ maxRssKiB: usage.maxRSS, userCpuMicros: usage.userCPUTime, systemCpuMicros: usage.systemCPUTime }),
-        );
+        fs.writeFileSync(usageFile, JSON.stringify({ maxRssKiB: usage.maxRSS, userCpuMicros: usage.userCPUTime, systemCpuMicros: usage.systemCPUTime }));
     });
 }

@@ -121,7 +121,11 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
         workspaceResourceGroup: reader.requiredString("workspaceResourceGroup", azureNameRule.resourceGroup),
         resourceGroupName: reader.optionalName("resourceGroupName", azureNameRule.resourceGroup),
         privilegedRoles: resolvePrivilegedRoles(reader.optionalStringArray("privilegedRoles"), keyName("privilegedRoles"), problems),
-        exemptPrincipals: checkExemptPrincipals(reader.optionalJson("exemptPrincipals") ?? defaultPolicy.exemptPrincipals, keyName("exemptPrincipals"), problems),
+        exemptPrincipals: checkExemptPrincipals(
+            reader.optionalJson("exemptPrincipals") ?? defaultPolicy.exemptPrincipals,
+            keyName("exemptPrincipals"),
+            problems,
+        ),
         mode: checkMode(reader.optionalString("mode") ?? defaultPolicy.mode, keyName("mode"), problems),
         revokeSessions: reader.boolean("revokeSessions", defaultPolicy.revokeSessions),
         closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
@@ -171,7 +175,11 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
         mode: checkMode(args.mode ?? defaultPolicy.mode, `${argPrefix}.mode`, problems),
         revokeSessions: checkBoolean(args.revokeSessions ?? defaultPolicy.revokeSessions, `${argPrefix}.revokeSessions`, problems),
         closeIncidents: checkBoolean(args.closeIncidents ?? defaultPolicy.closeIncidents, `${argPrefix}.closeIncidents`, problems),
-        ruleFrequencyMinutes: checkRuleFrequency(args.ruleFrequencyMinutes ?? defaultPolicy.ruleFrequencyMinutes, `${argPrefix}.ruleFrequencyMinutes`, problems),
+        ruleFrequencyMinutes: checkRuleFrequency(
+            args.ruleFrequencyMinutes ?? defaultPolicy.ruleFrequencyMinutes,
+            `${argPrefix}.ruleFrequencyMinutes`,
+            problems,
+        ),
     };
     if (problems.length > 0) {
         throw new ConfigError(problems);
@@ -271,7 +279,9 @@ export function checkExemptPrincipals(value: unknown, key: string, problems: str
         }
         const characters = [...reason.trim()].length;
         if (characters > maxExemptionReasonLength) {
-            problems.push(`${where}.reason has ${characters} characters; allowed: at most ${maxExemptionReasonLength} (a watchlist row must stay under Sentinel's 10 KB)`);
+            problems.push(
+                `${where}.reason has ${characters} characters; allowed: at most ${maxExemptionReasonLength} (a watchlist row must stay under Sentinel's 10 KB)`,
+            );
             return;
         }
         const normalisedId = id.trim().toLowerCase();
@@ -420,7 +430,9 @@ class ConfigReader {
         }
         // The value is a secret: the message must not repeat it.
         if (url === undefined || url.protocol !== "https:") {
-            this.problems.push(`${keyName("notificationWebhookUrl")} is not an https:// URL (value not shown: it is a secret); allowed: an https:// webhook URL`);
+            this.problems.push(
+                `${keyName("notificationWebhookUrl")} is not an https:// URL (value not shown: it is a secret); allowed: an https:// webhook URL`,
+            );
         }
         return value;
     }

@@ -24,10 +24,7 @@ export function nameBasedGuid(namespace: string, name: string): string {
 }
 
 /** A GUID for something that lives in one Sentinel workspace, stable for that workspace. */
-export function guidInWorkspace(
-    workspace: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> },
-    ...parts: string[]
-): pulumi.Output<string> {
+export function guidInWorkspace(workspace: { name: pulumi.Input<string>; resourceGroupName: pulumi.Input<string> }, ...parts: string[]): pulumi.Output<string> {
     return pulumi
         .all([workspace.resourceGroupName, workspace.name])
         .apply(([group, name]) => deterministicGuid(group.toLowerCase(), name.toLowerCase(), ...parts));

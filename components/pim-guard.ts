@@ -94,8 +94,12 @@ export class PimGuard extends pulumi.ComponentResource {
         const playbookGroup = this.playbookResourceGroup(name, args, location, client.subscriptionId);
         const placement = { resourceGroupName: playbookGroup.name, location, tags: args.tags };
 
-        this.privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), { parent: this });
-        this.exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), { parent: this });
+        this.privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), {
+            parent: this,
+        });
+        this.exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), {
+            parent: this,
+        });
         this.secretsVault = new SecretsVault(
             `${name}-vault`,
             { ...placement, tenantId: client.tenantId, existingVault: args.vault, notificationWebhookUrl: args.notificationWebhookUrl },

@@ -11,7 +11,6 @@ import { isGuid, Mode, modes } from "./config";
 import { playbookDefinitionFile, sentinelConnectorName } from "./names";
 import { isJsonObject, WorkflowDefinition } from "./workflow-structure";
 
-
 /** Every Graph call of the playbook goes to this base (v1.0 only: beta is not a contract). */
 export const graphBaseUrl = "https://graph.microsoft.com/v1.0";
 
@@ -82,8 +81,7 @@ export interface ConnectionReference {
     };
 }
 
-const userAssignedIdentityPattern =
-    /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+const userAssignedIdentityPattern = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 const secretNamePattern = /^[0-9a-zA-Z-]{1,127}$/;
 
 /**
@@ -191,9 +189,7 @@ function normalizedKeyVaultUri(uri: string, required: boolean): string {
         throw new Error(`pimguard playbook: keyVaultUri ${JSON.stringify(uri)} is not a URL (a notification secret needs its vault)`);
     }
     if (parsed.protocol !== "https:" || parsed.pathname.replace(/\/$/, "") !== "" || parsed.search !== "") {
-        throw new Error(
-            `pimguard playbook: keyVaultUri ${JSON.stringify(uri)} must be a vault's https root URI, e.g. https://kv-name.vault.azure.net/`,
-        );
+        throw new Error(`pimguard playbook: keyVaultUri ${JSON.stringify(uri)} must be a vault's https root URI, e.g. https://kv-name.vault.azure.net/`);
     }
     return `${parsed.origin}/`;
 }

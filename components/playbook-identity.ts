@@ -69,12 +69,7 @@ export class PlaybookIdentity extends pulumi.ComponentResource {
         }
     }
 
-    private grantAzureRole(
-        name: string,
-        args: PlaybookIdentityArgs,
-        scope: pulumi.Input<string>,
-        roleId: string,
-    ): authorization.RoleAssignment {
+    private grantAzureRole(name: string, args: PlaybookIdentityArgs, scope: pulumi.Input<string>, roleId: string): authorization.RoleAssignment {
         return new authorization.RoleAssignment(
             name,
             {
@@ -91,11 +86,7 @@ export class PlaybookIdentity extends pulumi.ComponentResource {
 }
 
 /** Same scope, role and principal always give the same name, as ARM templates' guid() does. */
-export function roleAssignmentName(
-    scope: pulumi.Input<string>,
-    roleId: string,
-    principalId: pulumi.Input<string>,
-): pulumi.Output<string> {
+export function roleAssignmentName(scope: pulumi.Input<string>, roleId: string, principalId: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi.all([scope, principalId]).apply(([scopeId, principal]) => deterministicGuid(scopeId.toLowerCase(), roleId, principal));
 }
 

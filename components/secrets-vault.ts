@@ -72,11 +72,7 @@ export class SecretsVault extends pulumi.ComponentResource {
     }
 
     private createVault(name: string, args: SecretsVaultArgs): ExistingVault {
-        const suffix = new RandomString(
-            `${name}-suffix`,
-            { length: 6, special: false, upper: false, numeric: true },
-            { parent: this },
-        );
+        const suffix = new RandomString(`${name}-suffix`, { length: 6, special: false, upper: false, numeric: true }, { parent: this });
         const vault = new keyvault.Vault(
             name,
             {

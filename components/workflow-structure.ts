@@ -77,12 +77,9 @@ export function listActions(definition: Pick<WorkflowDefinition, "actions">): Lo
 
 /** The action maps directly inside one action: branches, cases, loop bodies. */
 export function innerScopes(action: WorkflowAction): ActionMap[] {
-    return [
-        action.actions,
-        action.else?.actions,
-        ...Object.values(action.cases ?? {}).map((switchCase) => switchCase.actions),
-        action.default?.actions,
-    ].filter((scope): scope is ActionMap => scope !== undefined);
+    return [action.actions, action.else?.actions, ...Object.values(action.cases ?? {}).map((switchCase) => switchCase.actions), action.default?.actions].filter(
+        (scope): scope is ActionMap => scope !== undefined,
+    );
 }
 
 /** True for a JSON object (not null, not an array). */

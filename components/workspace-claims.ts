@@ -44,7 +44,12 @@ export function claimWorkspace(name: string, workspace: SentinelWorkspace): void
 
 /** Records that PimGuard `name` streams the tenant's AuditLogs: the diagnostic setting has one fixed name per tenant. */
 export function claimAuditLogStreaming(name: string): void {
-    claim("auditlogs-streaming", name, (holder) => `PimGuard "${name}": streamAuditLogs is already on for PimGuard "${holder}"; the tenant's diagnostic setting has one fixed name, so turn it on for one PimGuard only`);
+    claim(
+        "auditlogs-streaming",
+        name,
+        (holder) =>
+            `PimGuard "${name}": streamAuditLogs is already on for PimGuard "${holder}"; the tenant's diagnostic setting has one fixed name, so turn it on for one PimGuard only`,
+    );
 }
 
 function claim(key: string, name: string, refusal: (holder: string) => string): void {

@@ -7,7 +7,9 @@ import { minimalConfig, runProgram, runStack, StackRun } from "./support/stack-h
 
 /** What a run declared, in a form two runs can be compared by. */
 function declarations(run: StackRun) {
-    return run.resources.map((resource) => ({ type: resource.type, name: resource.name, custom: resource.custom, inputs: resource.custom ? resource.inputs : {} })).sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
+    return run.resources
+        .map((resource) => ({ type: resource.type, name: resource.name, custom: resource.custom, inputs: resource.custom ? resource.inputs : {} }))
+        .sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
 }
 
 describe("the bench's resources-only control", () => {
@@ -30,13 +32,16 @@ describe("the bench's resources-only control", () => {
 
     it("imports provider SDK modules and nothing of pimguard's", () => {
         const imported = ts.preProcessFile(fs.readFileSync(controlFile, "utf8"), true, true).importedFiles.map((file) => file.fileName);
-        expect(imported).to.not.be.empty;
+        expect(imported).to.have.length.above(0);
         expect(imported.filter((specifier) => !specifier.startsWith("@pulumi/"))).to.deep.equal([]);
     });
 
     it("finds the SDK class of a type token, including the index/<file> form of azuread and random", () => {
         expect(sdkClassOf("azure-native:keyvault:Vault")).to.deep.equal({ module: "@pulumi/azure-native/keyvault", className: "Vault" });
-        expect(sdkClassOf("azuread:index/appRoleAssignment:AppRoleAssignment")).to.deep.equal({ module: "@pulumi/azuread/appRoleAssignment", className: "AppRoleAssignment" });
+        expect(sdkClassOf("azuread:index/appRoleAssignment:AppRoleAssignment")).to.deep.equal({
+            module: "@pulumi/azuread/appRoleAssignment",
+            className: "AppRoleAssignment",
+        });
     });
 
     it("refuses a resource type no installed SDK exports, naming it", () => {

@@ -40,7 +40,11 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
         if (workDir !== undefined) {
             fs.rmSync(workDir, { recursive: true, force: true });
         }
-        console.log(`    timings: ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+        console.log(
+            `    timings: ${Object.entries(timings)
+                .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+                .join(", ")}`,
+        );
     });
 
     describe("the packed tarball", function () {
@@ -84,7 +88,9 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
             copyConsumer(consumerDir, packed.tarball);
             await timed(timings, "npm install into the consumer", () => installConsumer(consumerDir));
             await timed(timings, "tsc on the consumer", () => compileConsumer(consumerDir));
-            run = await timed(timings, "consumer under mocks", () => runConsumer(consumerDir, stack, { config: { [webhookKey]: webhook }, secretKeys: [webhookKey] }));
+            run = await timed(timings, "consumer under mocks", () =>
+                runConsumer(consumerDir, stack, { config: { [webhookKey]: webhook }, secretKeys: [webhookKey] }),
+            );
         });
 
         it("uses an installed copy of pimguard, not this repository", function () {

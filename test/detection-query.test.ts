@@ -32,7 +32,10 @@ const ruleFrequencyLine = "let ruleFrequency = 5m;";
 const lookBackLine = "let lookBack = 65m;";
 
 function kqlFiles(): string[] {
-    return fs.readdirSync(kqlFolder).filter((file) => file.endsWith(".kql")).sort();
+    return fs
+        .readdirSync(kqlFolder)
+        .filter((file) => file.endsWith(".kql"))
+        .sort();
 }
 
 function linesEqualTo(text: string, line: string): number {
@@ -182,7 +185,10 @@ describe("the hunting query for standing out-of-PIM assignments", () => {
 });
 
 describe("AuditLogs fixtures", () => {
-    const fixtureFiles = fs.readdirSync(auditLogsFixtures).filter((file) => file.endsWith(".json")).sort();
+    const fixtureFiles = fs
+        .readdirSync(auditLogsFixtures)
+        .filter((file) => file.endsWith(".json"))
+        .sort();
     const documentedColumns = new Map(auditLogsColumns.map((c) => [c.name, c.type]));
     const readme = fs.readFileSync(path.join(auditLogsFixtures, "README.md"), "utf8");
 
@@ -198,7 +204,7 @@ describe("AuditLogs fixtures", () => {
     for (const file of fixtureFiles) {
         it(`${file} holds AuditLogs rows with exactly the documented columns and types`, () => {
             const rows: unknown = JSON.parse(fs.readFileSync(path.join(auditLogsFixtures, file), "utf8"));
-            expect(rows).to.be.an("array").that.is.not.empty;
+            expect(rows).to.be.an("array").with.length.above(0);
             for (const [index, row] of (rows as Record<string, unknown>[]).entries()) {
                 const where = `${file} row ${index}`;
                 const { _IngestionTime: ingestionTime, ...columns } = row;

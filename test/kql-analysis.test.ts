@@ -1,11 +1,5 @@
 import { expect } from "chai";
-import {
-    analyzeKql,
-    assertCleanKql,
-    columnsOf,
-    parseAndAnalyzeKql,
-    syntaxKindName,
-} from "../replay/kql/analysis";
+import { analyzeKql, assertCleanKql, columnsOf, parseAndAnalyzeKql, syntaxKindName } from "../replay/kql/analysis";
 import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../components/names";
 
 describe("the KQL analysis helper", () => {
@@ -38,8 +32,7 @@ describe("the KQL analysis helper", () => {
 
         it("throws naming the file, line and column of every diagnostic", () => {
             const broken = "AuditLogs\n| where OperatioName == 'x'\n| extend y = nope()";
-            expect(() => assertCleanKql(broken, "broken.kql"))
-                .to.throw(Error, /broken\.kql:2:9: .*OperatioName[\s\S]*broken\.kql:3:14: .*nope/);
+            expect(() => assertCleanKql(broken, "broken.kql")).to.throw(Error, /broken\.kql:2:9: .*OperatioName[\s\S]*broken\.kql:3:14: .*nope/);
         });
 
         it("passes a clean query and returns its analysis", () => {
@@ -82,7 +75,11 @@ describe("the KQL analysis helper", () => {
         });
 
         it("refuses an item column read as a column: it is missing from an empty watchlist", () => {
-            expect(analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId = tolower(SearchKey), Reason = tostring(WatchlistItem.Reason)`).diagnostics).to.deep.equal([]);
+            expect(
+                analyzeKql(
+                    `_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId = tolower(SearchKey), Reason = tostring(WatchlistItem.Reason)`,
+                ).diagnostics,
+            ).to.deep.equal([]);
             const byColumn = analyzeKql(`_GetWatchlist('${exemptPrincipalsWatchlistAlias}') | project PrincipalId`);
             expect(byColumn.diagnostics.map((d) => d.message).join()).to.contain("PrincipalId");
         });

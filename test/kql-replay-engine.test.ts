@@ -57,7 +57,11 @@ describe("the KQL replay engine", () => {
         });
 
         it("parses JSON text with parse_json() and keeps other text as a dynamic string", () => {
-            expect(single(`print quoted = tostring(parse_json('"62e90394-69f5-4237-9190-012177145e10"')), plain = tostring(todynamic('62e90394-69f5-4237-9190-012177145e10'))`)).to.deep.equal({
+            expect(
+                single(
+                    `print quoted = tostring(parse_json('"62e90394-69f5-4237-9190-012177145e10"')), plain = tostring(todynamic('62e90394-69f5-4237-9190-012177145e10'))`,
+                ),
+            ).to.deep.equal({
                 quoted: "62e90394-69f5-4237-9190-012177145e10",
                 plain: "62e90394-69f5-4237-9190-012177145e10",
             });
@@ -70,11 +74,13 @@ describe("the KQL replay engine", () => {
 
     describe("string operators", () => {
         it("matches has on whole terms, ignoring case", () => {
-            expect(single(`print whole = "Initiated by MS-PIM app" has "ms-pim", inside = "xMS-PIMx" has "MS-PIM", prefix = "member" has "mem"`)).to.deep.equal({
-                whole: true,
-                inside: false,
-                prefix: false,
-            });
+            expect(single(`print whole = "Initiated by MS-PIM app" has "ms-pim", inside = "xMS-PIMx" has "MS-PIM", prefix = "member" has "mem"`)).to.deep.equal(
+                {
+                    whole: true,
+                    inside: false,
+                    prefix: false,
+                },
+            );
         });
 
         it("ignores case with in~, =~ and contains, and respects it with in, == and contains_cs", () => {
@@ -285,9 +291,11 @@ describe("the KQL replay engine", () => {
         });
 
         it("reads a dynamic column written as JSON text, as Log Analytics exports do", () => {
-            const rows = replayKql("AuditLogs | project Upn = tostring(InitiatedBy.user.userPrincipalName)", [
-                auditRow({ InitiatedBy: '{"user": {"userPrincipalName": "megan@contoso.com"}}' }),
-            ], { now });
+            const rows = replayKql(
+                "AuditLogs | project Upn = tostring(InitiatedBy.user.userPrincipalName)",
+                [auditRow({ InitiatedBy: '{"user": {"userPrincipalName": "megan@contoso.com"}}' })],
+                { now },
+            );
             expect(rows).to.deep.equal([{ Upn: "megan@contoso.com" }]);
         });
 

@@ -23,8 +23,20 @@ const watchlists = {
 
 /** The result columns of the shared contract, in order. */
 const contractColumns = [
-    "TimeGenerated", "RoleTemplateId", "RoleName", "PrincipalId", "PrincipalType", "PrincipalName", "DirectoryScopeId",
-    "InitiatedByUpn", "InitiatedByServicePrincipalId", "InitiatedByAppName", "InitiatedByIp", "Signal", "Exempt", "CorrelationId",
+    "TimeGenerated",
+    "RoleTemplateId",
+    "RoleName",
+    "PrincipalId",
+    "PrincipalType",
+    "PrincipalName",
+    "DirectoryScopeId",
+    "InitiatedByUpn",
+    "InitiatedByServicePrincipalId",
+    "InitiatedByAppName",
+    "InitiatedByIp",
+    "Signal",
+    "Exempt",
+    "CorrelationId",
     "AlertTitle",
 ];
 
@@ -50,7 +62,12 @@ function ingestedAt(file: string, ingested: string): Record<string, unknown>[] {
     return fixture(file).map((record) => ({ ...record, _IngestionTime: ingested }));
 }
 
-const megan = { InitiatedByUpn: "megan.admin@contoso.onmicrosoft.com", InitiatedByIp: "203.0.113.24", InitiatedByServicePrincipalId: "", InitiatedByAppName: "" };
+const megan = {
+    InitiatedByUpn: "megan.admin@contoso.onmicrosoft.com",
+    InitiatedByIp: "203.0.113.24",
+    InitiatedByServicePrincipalId: "",
+    InitiatedByAppName: "",
+};
 
 describe("the detection query, replayed on recorded AuditLogs", () => {
     describe("a Core Directory assignment of a watched role", () => {
@@ -98,7 +115,9 @@ describe("the detection query, replayed on recorded AuditLogs", () => {
         });
 
         it("over an administrative unit carries that unit as its scope", () => {
-            expect(detect("directory-au-scoped.json")).to.have.length(1).and.to.have.nested.property("[0].DirectoryScopeId", "/administrativeUnits/5d8a2e6f-3c1b-4a97-8e40-d9b6f2c7a153");
+            expect(detect("directory-au-scoped.json"))
+                .to.have.length(1)
+                .and.to.have.nested.property("[0].DirectoryScopeId", "/administrativeUnits/5d8a2e6f-3c1b-4a97-8e40-d9b6f2c7a153");
             const restricted = detect("directory-restricted-au-scoped.json");
             expect(restricted).to.have.length(1);
             expect(restricted[0]).to.include({
@@ -298,8 +317,10 @@ describe("npm run kql:replay", () => {
     const query = path.join("kql", detectionQueryFile);
     const records = path.join("test", "fixtures", "auditlogs", "exempt-break-glass.json");
     const watchlistArguments = [
-        "--watchlist", `${privilegedRolesWatchlistAlias}=${path.join("test", "fixtures", "watchlists", `${privilegedRolesWatchlistAlias}.csv`)}`,
-        "--watchlist", `${exemptPrincipalsWatchlistAlias}=${path.join("test", "fixtures", "watchlists", `${exemptPrincipalsWatchlistAlias}.csv`)}`,
+        "--watchlist",
+        `${privilegedRolesWatchlistAlias}=${path.join("test", "fixtures", "watchlists", `${privilegedRolesWatchlistAlias}.csv`)}`,
+        "--watchlist",
+        `${exemptPrincipalsWatchlistAlias}=${path.join("test", "fixtures", "watchlists", `${exemptPrincipalsWatchlistAlias}.csv`)}`,
     ];
 
     function cli(argv: string[]): { code: number; stdout: string; stderr: string } {
@@ -327,8 +348,14 @@ describe("npm run kql:replay", () => {
     });
 
     it("exits 2 on a wrong --watchlist or --now, saying what is wrong", () => {
-        expect(cli([query, records, "--watchlist", "nofile"])).to.include({ code: 2 }).and.to.have.property("stderr").that.contains("<alias>=<file.csv>");
-        expect(cli([query, records, "--now", "yesterday"])).to.include({ code: 2 }).and.to.have.property("stderr").that.contains("ISO 8601");
+        expect(cli([query, records, "--watchlist", "nofile"]))
+            .to.include({ code: 2 })
+            .and.to.have.property("stderr")
+            .that.contains("<alias>=<file.csv>");
+        expect(cli([query, records, "--now", "yesterday"]))
+            .to.include({ code: 2 })
+            .and.to.have.property("stderr")
+            .that.contains("ISO 8601");
     });
 
     it("as a real process, exits 2 with the file's name when the records are not valid JSON", function () {

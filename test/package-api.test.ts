@@ -34,7 +34,8 @@ function componentClasses(): ComponentClass[] {
     const found: ComponentClass[] = [];
     for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
         for (const statement of parseComponentModule(file).statements) {
-            const extendsComponent = ts.isClassDeclaration(statement) && statement.heritageClauses?.some((clause) => clause.getText().includes("ComponentResource"));
+            const extendsComponent =
+                ts.isClassDeclaration(statement) && statement.heritageClauses?.some((clause) => clause.getText().includes("ComponentResource"));
             if (ts.isClassDeclaration(statement) && statement.name && extendsComponent) {
                 const constructor = statement.members.find(ts.isConstructorDeclaration);
                 const args = constructor?.parameters.find((parameter) => parameter.name.getText() === "args");
@@ -49,7 +50,9 @@ function componentClasses(): ComponentClass[] {
 function componentInterfaces(): Map<string, ts.InterfaceDeclaration> {
     const found = new Map<string, ts.InterfaceDeclaration>();
     for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
-        parseComponentModule(file).statements.filter(ts.isInterfaceDeclaration).forEach((declaration) => found.set(declaration.name.text, declaration));
+        parseComponentModule(file)
+            .statements.filter(ts.isInterfaceDeclaration)
+            .forEach((declaration) => found.set(declaration.name.text, declaration));
     }
     return found;
 }

@@ -46,7 +46,10 @@ describe("PimGuard imported by another program", () => {
     it("uses a vault it is given: no new vault, the secret and the read grant go to that vault", async () => {
         const run = await guardWith({ vault: existingVault, notificationWebhookUrl: "https://hooks.example.com/x" });
         expect(run.ofType("azure-native:keyvault:Vault")).to.have.length(0);
-        expect(run.single("azure-native:keyvault:Secret").inputs).to.include({ vaultName: existingVault.name, resourceGroupName: existingVault.resourceGroupName });
+        expect(run.single("azure-native:keyvault:Secret").inputs).to.include({
+            vaultName: existingVault.name,
+            resourceGroupName: existingVault.resourceGroupName,
+        });
         const secretsUser = run
             .ofType("azure-native:authorization:RoleAssignment")
             .find((assignment) => assignment.inputs.roleDefinitionId.endsWith("/4633458b-17de-408a-b874-0445c86b69e6"));

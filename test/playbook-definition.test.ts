@@ -1,11 +1,6 @@
 import { expect } from "chai";
 import { graphCallsIn, graphPermissionFor, graphPermissionsRequired } from "../replay/logic-apps/graph-calls";
-import {
-    loadPlaybookDefinition,
-    parsePlaybookDefinition,
-    PlaybookParameterValues,
-    workflowParameters,
-} from "../components/playbook-definition";
+import { loadPlaybookDefinition, parsePlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../components/playbook-definition";
 import { maxActionDescriptionLength } from "../replay/logic-apps/definition-checks";
 import { listActions, WorkflowAction, WorkflowDefinition } from "../components/workflow-structure";
 import { filteredProperties, loadGraphFacts, methodsAllowedOn, propertiesOf, resolveGraphPath } from "./support/graph-contract";
@@ -16,7 +11,8 @@ const identityResourceId =
 
 const sampleValues: PlaybookParameterValues = {
     sentinelConnection: {
-        connectionId: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.Web/connections/azuresentinel-pimguard",
+        connectionId:
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.Web/connections/azuresentinel-pimguard",
         connectionName: "azuresentinel-pimguard",
         managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
     },
@@ -40,10 +36,10 @@ function actionNamed(definition: WorkflowDefinition, name: string): WorkflowActi
     return found.action;
 }
 
-function httpActions(definition: WorkflowDefinition): { name: string; inputs: Record<string, any>; action: WorkflowAction }[] {
+function httpActions(definition: WorkflowDefinition): { name: string; inputs: Record<string, unknown>; action: WorkflowAction }[] {
     return listActions(definition)
         .filter(({ action }) => action.type === "Http")
-        .map(({ name, action }) => ({ name, action, inputs: action.inputs as Record<string, any> }));
+        .map(({ name, action }) => ({ name, action, inputs: action.inputs as Record<string, unknown> }));
 }
 
 const definition = loadPlaybookDefinition();
@@ -51,12 +47,8 @@ const definition = loadPlaybookDefinition();
 describe("remediation playbook definition (playbook/workflow.json)", () => {
     describe("structure", () => {
         it("has exactly the top-level keys of a workflow definition", () => {
-            expect(Object.keys(definition).sort()).to.deep.equal(
-                ["$schema", "actions", "contentVersion", "outputs", "parameters", "triggers"].sort(),
-            );
-            expect(definition.$schema).to.equal(
-                "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
-            );
+            expect(Object.keys(definition).sort()).to.deep.equal(["$schema", "actions", "contentVersion", "outputs", "parameters", "triggers"].sort());
+            expect(definition.$schema).to.equal("https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#");
         });
 
         it("rejects a definition file that lacks a top-level key, naming the key", () => {
@@ -76,8 +68,21 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("only uses action types a Consumption Logic App runs", () => {
             const consumptionTypes = new Set([
-                "Compose", "Query", "Select", "ParseJson", "InitializeVariable", "SetVariable", "AppendToArrayVariable",
-                "If", "Switch", "Foreach", "Until", "Scope", "Terminate", "Http", "ApiConnection",
+                "Compose",
+                "Query",
+                "Select",
+                "ParseJson",
+                "InitializeVariable",
+                "SetVariable",
+                "AppendToArrayVariable",
+                "If",
+                "Switch",
+                "Foreach",
+                "Until",
+                "Scope",
+                "Terminate",
+                "Http",
+                "ApiConnection",
             ]);
             const unsupported = listActions(definition).filter(({ action }) => !consumptionTypes.has(action.type));
             expect(unsupported.map(({ name, action }) => `${name}: ${action.type}`)).to.deep.equal([]);
@@ -91,13 +96,62 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
         it("only calls documented workflow definition language functions", () => {
             const documented = new Set(
                 [
-                    "and", "or", "not", "if", "equals", "greater", "greaterOrEquals", "less", "lessOrEquals",
-                    "concat", "endsWith", "startsWith", "indexOf", "lastIndexOf", "nthIndexOf", "replace", "split", "substring",
-                    "toLower", "toUpper", "trim", "length", "contains", "empty", "first", "last", "join", "union", "intersection",
-                    "skip", "take", "createArray", "coalesce", "json", "string", "int", "bool", "array",
-                    "encodeUriComponent", "decodeUriComponent", "add", "sub", "utcNow", "guid",
-                    "body", "outputs", "actions", "result", "items", "item", "variables", "parameters", "triggerBody",
-                    "triggerOutputs", "listCallbackUrl", "workflow",
+                    "and",
+                    "or",
+                    "not",
+                    "if",
+                    "equals",
+                    "greater",
+                    "greaterOrEquals",
+                    "less",
+                    "lessOrEquals",
+                    "concat",
+                    "endsWith",
+                    "startsWith",
+                    "indexOf",
+                    "lastIndexOf",
+                    "nthIndexOf",
+                    "replace",
+                    "split",
+                    "substring",
+                    "toLower",
+                    "toUpper",
+                    "trim",
+                    "length",
+                    "contains",
+                    "empty",
+                    "first",
+                    "last",
+                    "join",
+                    "union",
+                    "intersection",
+                    "skip",
+                    "take",
+                    "createArray",
+                    "coalesce",
+                    "json",
+                    "string",
+                    "int",
+                    "bool",
+                    "array",
+                    "encodeUriComponent",
+                    "decodeUriComponent",
+                    "add",
+                    "sub",
+                    "utcNow",
+                    "guid",
+                    "body",
+                    "outputs",
+                    "actions",
+                    "result",
+                    "items",
+                    "item",
+                    "variables",
+                    "parameters",
+                    "triggerBody",
+                    "triggerOutputs",
+                    "listCallbackUrl",
+                    "workflow",
                 ].map((name) => name.toLowerCase()),
             );
             expect(functionNamesUsed(definition).filter((name) => !documented.has(name.toLowerCase()))).to.deep.equal([]);
@@ -133,14 +187,14 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             const broken = copyOf(definition);
             (actionNamed(broken, "Describe_alert") as { runAfter: object }).runAfter = { Read_custom_details: ["Succeeded"] };
             (actionNamed(broken, "Normalize_alert_fields") as { runAfter: object }).runAfter = { Describe_alert: ["Succeeded"] };
-            expect(referenceProblems(broken).some((problem) => /^Describe_alert: outputs\('Normalize_alert_fields'\) may not have run yet/.test(problem))).to
-                .equal(true);
+            expect(
+                referenceProblems(broken).some((problem) => /^Describe_alert: outputs\('Normalize_alert_fields'\) may not have run yet/.test(problem)),
+            ).to.equal(true);
         });
 
         it("catches items() outside its Foreach and an undeclared parameter", () => {
             const broken = copyOf(definition);
-            (actionNamed(broken, "Decide_incident_outcome") as { inputs: unknown }).inputs =
-                "@concat(items('For_each_alert'), parameters('dryRun'))";
+            (actionNamed(broken, "Decide_incident_outcome") as { inputs: unknown }).inputs = "@concat(items('For_each_alert'), parameters('dryRun'))";
             expect(referenceProblems(broken)).to.deep.equal([
                 "Decide_incident_outcome: items('For_each_alert') is not inside that Foreach",
                 "Decide_incident_outcome: parameters('dryRun') is not declared",
@@ -149,7 +203,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("uses only connections that workflowParameters wires", () => {
             const wired = Object.keys(workflowParameters(sampleValues).$connections.value);
-            expect(connectionNamesUsed(definition)).to.not.be.empty;
+            expect(connectionNamesUsed(definition)).to.have.length.above(0);
             expect(connectionNamesUsed(definition).filter((name) => !wired.includes(name))).to.deep.equal([]);
         });
 
@@ -215,11 +269,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("passes mode and flags through unchanged", () => {
             const parameters = workflowParameters({ ...sampleValues, mode: "reportOnly", revokeSessions: false, closeIncidents: false });
-            expect([parameters.mode.value, parameters.revokeSessions.value, parameters.closeIncidents.value]).to.deep.equal([
-                "reportOnly",
-                false,
-                false,
-            ]);
+            expect([parameters.mode.value, parameters.revokeSessions.value, parameters.closeIncidents.value]).to.deep.equal(["reportOnly", false, false]);
         });
 
         it("accepts an empty vault URI when notifications are off", () => {
@@ -255,7 +305,10 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
         });
 
         it("rejects a connection that is not the azuresentinel managed API", () => {
-            const sentinelConnection = { ...sampleValues.sentinelConnection, managedApiId: "/subscriptions/x/providers/Microsoft.Web/locations/westeurope/managedApis/office365" };
+            const sentinelConnection = {
+                ...sampleValues.sentinelConnection,
+                managedApiId: "/subscriptions/x/providers/Microsoft.Web/locations/westeurope/managedApis/office365",
+            };
             expect(() => workflowParameters({ ...sampleValues, sentinelConnection })).to.throw(/managedApiId .* is not the azuresentinel managed API/);
         });
     });
@@ -316,9 +369,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
         });
 
         it("does not ask for the read permission separately: ReadWrite covers the listing", () => {
-            expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignments" })).to.equal(
-                "RoleManagement.Read.Directory",
-            );
+            expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignments" })).to.equal("RoleManagement.Read.Directory");
             expect(graphPermissionsRequired(definition)).to.not.include("RoleManagement.Read.Directory");
         });
 
@@ -386,8 +437,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("keeps the webhook URL out of run history: secure inputs and outputs on the secret read and the post", () => {
             for (const name of ["Read_notification_webhook_url", "Post_notification"]) {
-                const secureData = (actionNamed(definition, name).runtimeConfiguration as { secureData?: { properties?: string[] } } | undefined)
-                    ?.secureData;
+                const secureData = (actionNamed(definition, name).runtimeConfiguration as { secureData?: { properties?: string[] } } | undefined)?.secureData;
                 expect(secureData?.properties, name).to.have.members(["inputs", "outputs"]);
             }
         });

@@ -1,11 +1,5 @@
 import { expect } from "chai";
-import {
-    ExpressionSyntaxError,
-    isExpressionString,
-    listFunctionCalls,
-    parseExpression,
-    parseTemplate,
-} from "../replay/logic-apps/expressions";
+import { ExpressionSyntaxError, isExpressionString, listFunctionCalls, parseExpression, parseTemplate } from "../replay/logic-apps/expressions";
 
 describe("WDL expression parser", () => {
     describe("how a JSON string value is read", () => {

@@ -63,7 +63,9 @@ describe("remediation playbook guards (the definition replayed)", () => {
 
         it("compares ids case-insensitively and sends Graph the lower-case form", () => {
             const replay = replayPlaybook({
-                alerts: [alertWithCustomDetails(customDetails({ PrincipalId: [principalId.toUpperCase()], RoleTemplateId: [globalAdministrator.toUpperCase()] }))],
+                alerts: [
+                    alertWithCustomDetails(customDetails({ PrincipalId: [principalId.toUpperCase()], RoleTemplateId: [globalAdministrator.toUpperCase()] })),
+                ],
                 assignments: [assignment("assignment-1")],
             });
             expect(replay.graphRequests[0]).to.contain(`principalId%20eq%20'${principalId}'`);
@@ -91,7 +93,10 @@ describe("remediation playbook guards (the definition replayed)", () => {
                     alerts: [alertWithCustomDetails(customDetails({ PrincipalType: [PrincipalType] }))],
                     assignments: [assignment("assignment-1")],
                 });
-                expect(replay.graphRequests.map((request) => request.split(" ")[0]), PrincipalType).to.deep.equal(["GET", "DELETE"]);
+                expect(
+                    replay.graphRequests.map((request) => request.split(" ")[0]),
+                    PrincipalType,
+                ).to.deep.equal(["GET", "DELETE"]);
                 expectClosedAsTruePositive(replay);
             }
         });
@@ -101,14 +106,42 @@ describe("remediation playbook guards (the definition replayed)", () => {
         const malformed: [string, unknown, string][] = [
             ["a PrincipalId that is not a GUID", alertWithCustomDetails(customDetails({ PrincipalId: ["eve@contoso.com"] })), "PrincipalId is not a GUID"],
             ["a PrincipalId one character short", alertWithCustomDetails(customDetails({ PrincipalId: [principalId.slice(1)] })), "PrincipalId is not a GUID"],
-            ["a PrincipalId with a non-hex character", alertWithCustomDetails(customDetails({ PrincipalId: [`g${principalId.slice(1)}`] })), "PrincipalId is not a GUID"],
-            ["a PrincipalId that is only the GUID pattern", alertWithCustomDetails(customDetails({ PrincipalId: ["xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"] })), "PrincipalId is not a GUID"],
-            ["a RoleTemplateId that is a role name", alertWithCustomDetails(customDetails({ RoleTemplateId: ["Global Administrator"] })), "RoleTemplateId is not a GUID"],
-            ["an unknown PrincipalType", alertWithCustomDetails(customDetails({ PrincipalType: ["Device"] })), "PrincipalType is not User, ServicePrincipal or Group"],
-            ["a DirectoryScopeId that is not a path", alertWithCustomDetails(customDetails({ DirectoryScopeId: ["tenant"] })), "DirectoryScopeId is not a directory scope"],
+            [
+                "a PrincipalId with a non-hex character",
+                alertWithCustomDetails(customDetails({ PrincipalId: [`g${principalId.slice(1)}`] })),
+                "PrincipalId is not a GUID",
+            ],
+            [
+                "a PrincipalId that is only the GUID pattern",
+                alertWithCustomDetails(customDetails({ PrincipalId: ["xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"] })),
+                "PrincipalId is not a GUID",
+            ],
+            [
+                "a RoleTemplateId that is a role name",
+                alertWithCustomDetails(customDetails({ RoleTemplateId: ["Global Administrator"] })),
+                "RoleTemplateId is not a GUID",
+            ],
+            [
+                "an unknown PrincipalType",
+                alertWithCustomDetails(customDetails({ PrincipalType: ["Device"] })),
+                "PrincipalType is not User, ServicePrincipal or Group",
+            ],
+            [
+                "a DirectoryScopeId that is not a path",
+                alertWithCustomDetails(customDetails({ DirectoryScopeId: ["tenant"] })),
+                "DirectoryScopeId is not a directory scope",
+            ],
             ["an Exempt flag that is neither True nor False", alertWithCustomDetails(customDetails({ Exempt: ["maybe"] })), "Exempt is neither True nor False"],
-            ["two principal ids in one alert", alertWithCustomDetails(customDetails({ PrincipalId: [principalId, "0e5d4c3b-2a19-4f87-b6a5-c4d3e2f1a0b9"] })), "exactly one value"],
-            ["a missing PrincipalId", alertWithCustomDetails(Object.fromEntries(Object.entries(customDetails()).filter(([key]) => key !== "PrincipalId"))), "exactly one value"],
+            [
+                "two principal ids in one alert",
+                alertWithCustomDetails(customDetails({ PrincipalId: [principalId, "0e5d4c3b-2a19-4f87-b6a5-c4d3e2f1a0b9"] })),
+                "exactly one value",
+            ],
+            [
+                "a missing PrincipalId",
+                alertWithCustomDetails(Object.fromEntries(Object.entries(customDetails()).filter(([key]) => key !== "PrincipalId"))),
+                "exactly one value",
+            ],
             ["custom details that are not JSON", alertWithCustomDetails("{PrincipalId: eve"), "custom details are missing or are not the JSON object"],
             ["custom details that are a JSON array", alertWithCustomDetails("[1, 2]"), "custom details are missing or are not the JSON object"],
             ["no custom details at all", alertWithCustomDetails(undefined), "custom details are missing or are not the JSON object"],

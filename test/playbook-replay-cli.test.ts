@@ -12,7 +12,12 @@ const packageRoot = path.join(__dirname, "..");
 function command(...args: string[]): { code: number; stdout: string; stderr: string } {
     let stdout = "";
     let stderr = "";
-    const code = runReplayCommand(args, packageRoot, (text) => (stdout += text), (text) => (stderr += text));
+    const code = runReplayCommand(
+        args,
+        packageRoot,
+        (text) => (stdout += text),
+        (text) => (stderr += text),
+    );
     return { code, stdout, stderr };
 }
 
@@ -88,7 +93,13 @@ describe("npm run playbook:replay", () => {
         const refuse = (): never => {
             throw new UnsupportedFeatureError("the action type 'Until' (action 'Poll')");
         };
-        const code = runReplayCommand([fixturePath("incidents", "user-global-admin")], packageRoot, () => undefined, (text) => (stderr += text), refuse);
+        const code = runReplayCommand(
+            [fixturePath("incidents", "user-global-admin")],
+            packageRoot,
+            () => undefined,
+            (text) => (stderr += text),
+            refuse,
+        );
         expect(code).to.equal(1);
         expect(stderr).to.include("does not implement the action type 'Until'");
     });
@@ -102,6 +113,9 @@ describe("npm run playbook:replay", () => {
     });
 
     it("collects repeated --exempt options in order", () => {
-        expect(parseReplayArguments(["i.json", "--exempt", principals.alice, `--exempt=${principals.breakGlass}`]).exemptPrincipalIds).to.deep.equal([principals.alice, principals.breakGlass]);
+        expect(parseReplayArguments(["i.json", "--exempt", principals.alice, `--exempt=${principals.breakGlass}`]).exemptPrincipalIds).to.deep.equal([
+            principals.alice,
+            principals.breakGlass,
+        ]);
     });
 });

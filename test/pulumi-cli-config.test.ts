@@ -58,7 +58,11 @@ config:
   mode: { type: string, default: remediate }
   notificationWebhookUrl: { type: string, secret: true }
 `);
-        const devStack: StackConfigValues = { "pimguard:workspaceName": "law-sentinel-dev", "pimguard:workspaceResourceGroup": "rg-sentinel-dev", "pimguard:mode": "reportOnly" };
+        const devStack: StackConfigValues = {
+            "pimguard:workspaceName": "law-sentinel-dev",
+            "pimguard:workspaceResourceGroup": "rg-sentinel-dev",
+            "pimguard:mode": "reportOnly",
+        };
 
         it("a declared key with neither default nor value is required: the refusal a new user saw", () => {
             expect(stackConfigError(before, "dev", devStack)).to.equal(
@@ -67,8 +71,15 @@ config:
         });
 
         it("a key declared secret must be set as secure: ciphertext", () => {
-            const stack = { ...devStack, "pimguard:resourceGroupName": "rg", "pimguard:privilegedRoles": ["Global Administrator"], "pimguard:notificationWebhookUrl": "https://hooks.example.com/x" };
-            expect(stackConfigError(before, "dev", stack)).to.equal("validating stack config: Stack 'dev' with configuration key 'notificationWebhookUrl' must be encrypted as it's secret");
+            const stack = {
+                ...devStack,
+                "pimguard:resourceGroupName": "rg",
+                "pimguard:privilegedRoles": ["Global Administrator"],
+                "pimguard:notificationWebhookUrl": "https://hooks.example.com/x",
+            };
+            expect(stackConfigError(before, "dev", stack)).to.equal(
+                "validating stack config: Stack 'dev' with configuration key 'notificationWebhookUrl' must be encrypted as it's secret",
+            );
             expect(stackConfigError(before, "dev", { ...stack, "pimguard:notificationWebhookUrl": { secure: "v1:abc" } })).to.equal(undefined);
         });
 
@@ -82,10 +93,18 @@ config:
   labels: { type: object, default: {} }
 `);
             expect(stackConfigError(typed, "s", { "p:count": "15" })).to.equal(undefined);
-            expect(stackConfigError(typed, "s", { "p:count": "1.5" })).to.equal("validating stack config: Stack 's' with configuration key 'count' must be of type 'integer'");
-            expect(stackConfigError(typed, "s", { "p:flag": "yes" })).to.equal("validating stack config: Stack 's' with configuration key 'flag' must be of type 'boolean'");
-            expect(stackConfigError(typed, "s", { "p:names": [{ a: 1 }] })).to.equal("validating stack config: Stack 's' with configuration key 'names' must be of type 'array<string>'");
-            expect(stackConfigError(typed, "s", { "p:labels": ["x"] })).to.equal("validating stack config: Stack 's' with configuration key 'labels' must be of type 'object'");
+            expect(stackConfigError(typed, "s", { "p:count": "1.5" })).to.equal(
+                "validating stack config: Stack 's' with configuration key 'count' must be of type 'integer'",
+            );
+            expect(stackConfigError(typed, "s", { "p:flag": "yes" })).to.equal(
+                "validating stack config: Stack 's' with configuration key 'flag' must be of type 'boolean'",
+            );
+            expect(stackConfigError(typed, "s", { "p:names": [{ a: 1 }] })).to.equal(
+                "validating stack config: Stack 's' with configuration key 'names' must be of type 'array<string>'",
+            );
+            expect(stackConfigError(typed, "s", { "p:labels": ["x"] })).to.equal(
+                "validating stack config: Stack 's' with configuration key 'labels' must be of type 'object'",
+            );
         });
 
         it("a project file is refused for an array without items, a default of the wrong type, or a provider key with a default", () => {

@@ -99,7 +99,16 @@ describe("the pimguard stack", function () {
         it("declares each part of the design once, and the watchlist component twice", () => {
             const componentTypes = run.resources.filter((resource) => !resource.custom).map((resource) => resource.type.replace("pimguard:index:", ""));
             expect(componentTypes.sort()).to.deep.equal(
-                ["DetectionRule", "PimGuard", "PlaybookAutomation", "PlaybookIdentity", "RemediationPlaybook", "SecretsVault", "SentinelWatchlist", "SentinelWatchlist"].sort(),
+                [
+                    "DetectionRule",
+                    "PimGuard",
+                    "PlaybookAutomation",
+                    "PlaybookIdentity",
+                    "RemediationPlaybook",
+                    "SecretsVault",
+                    "SentinelWatchlist",
+                    "SentinelWatchlist",
+                ].sort(),
             );
         });
 
@@ -202,7 +211,11 @@ describe("the pimguard stack", function () {
 
         it("have GUID names that are the same on every run and different for each grant", async () => {
             const again = await runStack(minimalConfig);
-            const names = (stack: StackRun) => stack.ofType(types.roleAssignment).map((assignment) => assignment.inputs.roleAssignmentName as string).sort();
+            const names = (stack: StackRun) =>
+                stack
+                    .ofType(types.roleAssignment)
+                    .map((assignment) => assignment.inputs.roleAssignmentName as string)
+                    .sort();
             expect(names(run)).to.have.length(3);
             names(run).forEach((name) => expect(name).to.match(guid));
             expect(new Set(names(run)).size).to.equal(3);
@@ -287,7 +300,8 @@ describe("the pimguard stack", function () {
             const second = { id: "9a7e4d2c-1b3f-4c5e-8d6a-0f9e2b4c7a13", reason: "Break-glass account 2" };
             const before = await runStack({ ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([breakGlass]) });
             const after = await runStack({ ...minimalConfig, "pimguard:exemptPrincipals": JSON.stringify([second, breakGlass]) });
-            const exemptItems = (stack: StackRun) => stack.ofType(types.watchlistItem).filter((item) => item.inputs.watchlistAlias === "PimGuardExemptPrincipals");
+            const exemptItems = (stack: StackRun) =>
+                stack.ofType(types.watchlistItem).filter((item) => item.inputs.watchlistAlias === "PimGuardExemptPrincipals");
             const [kept] = exemptItems(before);
             const keptAfter = exemptItems(after).find((item) => item.name === kept!.name);
             expect(keptAfter?.inputs, "the existing exemption's item").to.deep.equal(kept!.inputs);
@@ -323,14 +337,18 @@ describe("the pimguard stack", function () {
             const rule = run.single(types.rule);
             expect(rule.inputs.queryFrequency).to.equal("PT5M");
             expect(rule.inputs.queryPeriod).to.equal("PT1H5M");
-            expect(rule.inputs.query).to.match(/^let ruleFrequency = 5m;/m).and.to.match(/^let lookBack = 65m;/m);
+            expect(rule.inputs.query)
+                .to.match(/^let ruleFrequency = 5m;/m)
+                .and.to.match(/^let lookBack = 65m;/m);
         });
 
         it("carries a configured frequency into the schedule and the query", async () => {
             const rule = (await runStack({ ...minimalConfig, "pimguard:ruleFrequencyMinutes": "1440" })).single(types.rule);
             expect(rule.inputs.queryFrequency).to.equal("P1D");
             expect(rule.inputs.queryPeriod).to.equal("P1DT1H");
-            expect(rule.inputs.query).to.match(/^let ruleFrequency = 1440m;/m).and.to.match(/^let lookBack = 1500m;/m);
+            expect(rule.inputs.query)
+                .to.match(/^let ruleFrequency = 1440m;/m)
+                .and.to.match(/^let lookBack = 1500m;/m);
         });
 
         it("raises one alert per result row and one incident per principal and role", () => {
@@ -343,8 +361,11 @@ describe("the pimguard stack", function () {
         });
 
         it("maps the target account by AadUserId, the initiating account and the initiating IP", () => {
-            const mappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[] = run.single(types.rule).inputs.entityMappings;
-            const describe = mappings.map((mapping) => `${mapping.entityType}:${mapping.fieldMappings.map((field) => `${field.identifier}=${field.columnName}`).join(",")}`);
+            const mappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[] = run.single(types.rule).inputs
+                .entityMappings;
+            const describe = mappings.map(
+                (mapping) => `${mapping.entityType}:${mapping.fieldMappings.map((field) => `${field.identifier}=${field.columnName}`).join(",")}`,
+            );
             expect(describe).to.include("Account:AadUserId=PrincipalId,DisplayName=PrincipalName");
             expect(describe).to.include("Account:FullName=InitiatedByUpn");
             expect(describe).to.include("IP:Address=InitiatedByIp");
@@ -361,7 +382,13 @@ describe("the pimguard stack", function () {
     describe("RemediationPlaybook", () => {
         it("connects to Sentinel through an API connection that accepts the managed identity", () => {
             const connection = run.single(types.genericResource);
-            expect(connection.inputs).to.include({ resourceProviderNamespace: "Microsoft.Web", resourceType: "connections", apiVersion: "2016-06-01", kind: "V1", parentResourcePath: "" });
+            expect(connection.inputs).to.include({
+                resourceProviderNamespace: "Microsoft.Web",
+                resourceType: "connections",
+                apiVersion: "2016-06-01",
+                kind: "V1",
+                parentResourcePath: "",
+            });
             expect(connection.inputs.properties.parameterValueType).to.equal("Alternative");
             expect(connection.inputs.properties.api.id).to.equal(
                 `/subscriptions/${subscriptionId}/providers/Microsoft.Web/locations/${workspaceLocation}/managedApis/azuresentinel`,

@@ -125,7 +125,10 @@ describe("the GitHub workflow (.github/workflows/pimguard.yml)", function () {
         for (const [jobId, job] of [...jobsRunningPulumi("preview"), ...jobsRunningPulumi("up")]) {
             const steps = job.steps ?? [];
             const beforePulumi = steps.slice(0, steps.findIndex(isPulumiStep));
-            expect(beforePulumi.some((step) => runs(step, /^npm ci\b/m)), `${jobId} runs npm ci first`).to.equal(true);
+            expect(
+                beforePulumi.some((step) => runs(step, /^npm ci\b/m)),
+                `${jobId} runs npm ci first`,
+            ).to.equal(true);
             const testedHere = installsThenTests(beforePulumi);
             const testedBefore = prerequisites(jobId).some((prerequisite) => installsThenTests(workflow.jobs[prerequisite].steps ?? []));
             expect(testedHere || testedBefore, `${jobId} runs after npm test`).to.equal(true);
@@ -180,7 +183,7 @@ describe("the GitHub workflow (.github/workflows/pimguard.yml)", function () {
 
     it("pins every action to a full commit, so a moved tag cannot change what runs with the tenant's credentials", function () {
         const actionSteps = Object.values(workflow.jobs).flatMap((job) => (job.steps ?? []).filter((step) => step.uses !== undefined));
-        expect(actionSteps).to.not.be.empty;
+        expect(actionSteps).to.have.length.above(0);
         for (const step of actionSteps) {
             expect(step.uses).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
         }

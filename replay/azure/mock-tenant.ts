@@ -33,8 +33,15 @@ const armResourceTypes: Record<string, string> = {
     "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
 };
 
+/**
+ * A resource's or invoke's inputs as the mock runtime hands them over: arbitrary JSON that
+ * callers navigate freely, as Pulumi's own MockResourceArgs.inputs does.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- mock inputs are untyped JSON, typed `any` by Pulumi itself
+export type MockInputs = Record<string, any>;
+
 /** The id Azure would give a new resource of this type. */
-export function armId(type: string, name: string, inputs: Record<string, any>): string {
+export function armId(type: string, name: string, inputs: MockInputs): string {
     const group = inputs.resourceGroupName ?? "rg-pimguard";
     if (type === "azure-native:resources:ResourceGroup") {
         return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
@@ -54,7 +61,7 @@ function workspaceId(group: string, workspace: string): string {
 }
 
 /** What Azure computes on create, for the outputs the program reads. */
-export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+export function computedOutputs(type: string, name: string, inputs: MockInputs): MockInputs {
     switch (type) {
         case "azure-native:managedidentity:UserAssignedIdentity":
             return { name, principalId: identityPrincipalId, clientId: "5e1d0c9b-0000-4000-8000-0000000000b2" };
@@ -72,7 +79,7 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
 }
 
 /** What the tenant answers to the invokes pimguard and its consumers make. */
-export function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
+export function invokeResult(token: string, inputs: MockInputs): MockInputs {
     switch (token) {
         case "azure-native:authorization:getClientConfig":
             return { subscriptionId, tenantId, clientId: "c11e7000-0000-4000-8000-000000000001", objectId: "c11e7000-0000-4000-8000-000000000002" };

@@ -145,4 +145,3 @@ export const aggregateFunctions: ReadonlyMap<string, AggregateFunction> = new Ma
     ["sumif", (input) => sum(where(input, 1))],
     ["avg", avg],
 ]);
-

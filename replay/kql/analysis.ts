@@ -229,6 +229,7 @@ function loadKustoLanguage(): KustoLanguage {
     const packageDir = path.dirname(require.resolve("@kusto/language-service-next/package.json"));
     require(path.join(packageDir, "bridge.min.js"));
     require(path.join(packageDir, "Kusto.Language.Bridge.min.js"));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kusto.Language's Bridge.NET bundle defines untyped globals
     const root = globalThis as any;
     const language = root.Kusto.Language;
     const symbols = language.Symbols;
@@ -237,6 +238,7 @@ function loadKustoLanguage(): KustoLanguage {
     const getWatchlist = new symbols.FunctionSymbol.ctor(
         "_GetWatchlist",
         // The result schema depends on the alias literal, as in Sentinel.
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a Bridge.NET callback argument, untyped like the bundle
         (context: any) => {
             const alias: unknown = context.GetArgument$1("watchlistAlias")?.ConstantValue;
             return isWatchlistAlias(alias) ? symbols.TableSymbol.From(schemaText(watchlistSystemColumns)) : unknownWatchlistResult;
@@ -272,10 +274,7 @@ type PositionedDiagnostic = Omit<KqlDiagnostic, "line" | "column"> & { position:
 /** Compiles `text`: every compiler error and analyzer diagnostic, and the result schema. */
 export function analyzeKql(text: string): KqlAnalysis {
     const code = parseAndAnalyzeKql(text);
-    const found = [
-        ...listItems(code.GetDiagnostics()),
-        ...listItems(kusto().codeService(code).GetAnalyzerDiagnostics(true)),
-    ];
+    const found = [...listItems(code.GetDiagnostics()), ...listItems(kusto().codeService(code).GetAnalyzerDiagnostics(true))];
     const diagnostics = [
         ...found.map((d): PositionedDiagnostic => ({
             position: d.HasLocation ? d.Start : 0,

@@ -57,9 +57,7 @@ export function evaluateQuery(code: KustoCodeHandle, data: ReplayData): Table {
 }
 
 type LetBinding =
-    | { readonly kind: "scalar"; readonly value: () => KustoValue }
-    | { readonly kind: "table"; readonly value: () => Table }
-    | { readonly kind: "function" };
+    { readonly kind: "scalar"; readonly value: () => KustoValue } | { readonly kind: "table"; readonly value: () => Table } | { readonly kind: "function" };
 
 type OperatorImplementation = (op: Node, input: Table) => Table;
 
@@ -254,7 +252,7 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
 /** How the query spells an operator (`parse`, `evaluate`...): its first token. */
 function operatorKeyword(op: Node): string {
     const first = op.ChildCount > 0 ? op.GetChild(0) : null;
-    return first?.IsToken ? (first as { Text?: string }).Text ?? kindOf(op) : kindOf(op);
+    return first?.IsToken ? ((first as { Text?: string }).Text ?? kindOf(op)) : kindOf(op);
 }
 
 /** A lazily computed value, computed at most once (a `let` is evaluated when first used). */

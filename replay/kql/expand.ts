@@ -73,7 +73,7 @@ export function mvApply(context: OperatorContext, op: MvApplyOperatorNode, input
 
 function expandSettings(context: OperatorContext, op: MvExpandOperatorNode, knownParameters: readonly string[]): ExpandSettings {
     const parameters = namedParameters(op.Parameters, knownParameters, context.source);
-    const bagMode = knownParameters.includes("kind") ? parameters.get("kind") ?? parameters.get("bagexpansion") ?? "bag" : "refused";
+    const bagMode = knownParameters.includes("kind") ? (parameters.get("kind") ?? parameters.get("bagexpansion") ?? "bag") : "refused";
     if (bagMode !== "bag" && bagMode !== "array" && bagMode !== "refused") {
         throw context.source.unsupported(`bag expansion ${bagMode}`, op);
     }

@@ -72,7 +72,7 @@ function toDateTime([arg]: readonly Argument[]): KustoValue {
     if (arg.value instanceof KustoDateTime || arg.value === null) {
         return arg.value;
     }
-    return typeof arg.value === "string" ? parseDateTime(arg.value) ?? null : null;
+    return typeof arg.value === "string" ? (parseDateTime(arg.value) ?? null) : null;
 }
 
 function toWholeNumber([arg]: readonly Argument[]): KustoValue {
@@ -142,7 +142,7 @@ function split([source, delimiter, index]: readonly Argument[]): KustoValue {
 function substring([source, start, length]: readonly Argument[]): KustoValue {
     const value = text(source);
     const from = Math.max(0, numberOrNull(start) ?? 0);
-    const count = length === undefined ? value.length : numberOrNull(length) ?? value.length;
+    const count = length === undefined ? value.length : (numberOrNull(length) ?? value.length);
     return value.substr(from, Math.max(0, count));
 }
 

@@ -36,7 +36,20 @@ interface RightColumn {
     readonly type: Column["type"];
 }
 
-const joinKinds = ["innerunique", "inner", "leftouter", "rightouter", "fullouter", "leftsemi", "rightsemi", "leftanti", "anti", "leftantisemi", "rightanti", "rightantisemi"];
+const joinKinds = [
+    "innerunique",
+    "inner",
+    "leftouter",
+    "rightouter",
+    "fullouter",
+    "leftsemi",
+    "rightsemi",
+    "leftanti",
+    "anti",
+    "leftantisemi",
+    "rightanti",
+    "rightantisemi",
+];
 
 export function join(context: OperatorContext, op: JoinOperatorNode, left: Table): Table {
     return joinTables(context, op, left, op.ConditionClause, "innerunique", joinKinds, false);
@@ -139,7 +152,10 @@ class KeyMatcher {
     private readonly index = new Map<string, Row[]>();
     private readonly matched = new Set<Row>();
 
-    constructor(private readonly keys: readonly KeyPair[], rightRows: readonly Row[]) {
+    constructor(
+        private readonly keys: readonly KeyPair[],
+        rightRows: readonly Row[],
+    ) {
         for (const r of rightRows) {
             const key = this.keyOf(r, "right");
             if (key !== undefined) {
@@ -156,7 +172,7 @@ class KeyMatcher {
 
     matches(leftRow: Row): Row[] {
         const key = this.keyOf(leftRow, "left");
-        const found = key === undefined ? [] : this.index.get(key) ?? [];
+        const found = key === undefined ? [] : (this.index.get(key) ?? []);
         found.forEach((r) => this.matched.add(r));
         return found;
     }

@@ -25,7 +25,10 @@ import { KustoValue, compareValues, valueKey } from "./values";
 
 export function where(context: OperatorContext, op: FilterOperatorNode, input: Table): Table {
     namedParameters(op.Parameters, [], context.source);
-    return context.conform(op, input.rows.filter((r) => context.scalars.evaluate(op.Condition, r) === true));
+    return context.conform(
+        op,
+        input.rows.filter((r) => context.scalars.evaluate(op.Condition, r) === true),
+    );
 }
 
 /**
@@ -55,9 +58,7 @@ function extendAssignments(context: OperatorContext, op: ExpressionListOperatorN
     }
     const declared = new Set(expressions.map(declaredName).filter((n): n is string => n !== undefined));
     const existing = new Set(input.columns.map((c) => c.name));
-    const generated = (boundColumns(op, context.source) ?? [])
-        .map((c) => c.name)
-        .filter((name) => !existing.has(name) && !declared.has(name));
+    const generated = (boundColumns(op, context.source) ?? []).map((c) => c.name).filter((name) => !existing.has(name) && !declared.has(name));
     return expressions.map((expression) => {
         const name = declaredName(expression) ?? generated.shift();
         if (name === undefined) {

@@ -51,7 +51,8 @@ function recordRow(record: unknown, columns: ReadonlyMap<string, Column>, where:
     for (const column of columns.values()) {
         values[column.name] = fieldValue(fields[column.name], column.type, `${where}, ${column.name}`);
     }
-    const ingestionTime = fields[ingestionTimeKey] === undefined ? values.TimeGenerated : fieldValue(fields[ingestionTimeKey], "datetime", `${where}, ${ingestionTimeKey}`);
+    const ingestionTime =
+        fields[ingestionTimeKey] === undefined ? values.TimeGenerated : fieldValue(fields[ingestionTimeKey], "datetime", `${where}, ${ingestionTimeKey}`);
     if (!(ingestionTime instanceof KustoDateTime)) {
         throw new ReplayError(`${where} needs a TimeGenerated or an ${ingestionTimeKey}`);
     }

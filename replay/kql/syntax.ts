@@ -301,11 +301,7 @@ export function declaredName(node: Node): string | undefined {
  * hints (`hint.strategy=...`) only change how Kusto spreads the work, not the result, and are
  * skipped; any other parameter not in `known` is unsupported.
  */
-export function namedParameters(
-    list: KqlList<NamedParameterNode> | null | undefined,
-    known: readonly string[],
-    source: QuerySource,
-): Map<string, string> {
+export function namedParameters(list: KqlList<NamedParameterNode> | null | undefined, known: readonly string[], source: QuerySource): Map<string, string> {
     const parameters = new Map<string, string>();
     for (const parameter of listItems(list)) {
         const name = parameter.Name.SimpleName;

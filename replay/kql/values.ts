@@ -26,15 +26,7 @@ export class KustoTimespan {
     }
 }
 
-export type KustoValue =
-    | null
-    | string
-    | number
-    | boolean
-    | KustoDateTime
-    | KustoTimespan
-    | KustoValue[]
-    | { [key: string]: KustoValue };
+export type KustoValue = null | string | number | boolean | KustoDateTime | KustoTimespan | KustoValue[] | { [key: string]: KustoValue };
 
 /** A property bag (a JSON object) inside a dynamic value. */
 export type KustoBag = { [key: string]: KustoValue };
@@ -47,7 +39,7 @@ const knownTypes: readonly KustoType[] = ["bool", "int", "long", "real", "decima
 /** Kusto's spelling of a type (`dynamic`, `boolean`, `double`...) as one of the engine's types, or undefined. */
 export function kustoTypeNamed(name: string): KustoType | undefined {
     const aliases: Record<string, KustoType> = { boolean: "bool", double: "real", date: "datetime", time: "timespan", uniqueid: "guid" };
-    const normalized = name.startsWith("dynamic") ? "dynamic" : aliases[name] ?? name;
+    const normalized = name.startsWith("dynamic") ? "dynamic" : (aliases[name] ?? name);
     return knownTypes.find((t) => t === normalized);
 }
 
@@ -61,8 +53,7 @@ export const ticksPerDay = 24n * ticksPerHour;
 // Datetime and timespan text
 // ---------------------------------------------------------------------------------------------
 
-const isoDateTime =
-    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const isoDateTime = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Parses the ISO 8601 forms Kusto and Log Analytics write (`2025-03-01`, `2025-03-01 10:00`,
@@ -135,14 +126,31 @@ function floorDivide(a: bigint, b: bigint): bigint {
 }
 
 const timespanUnits: Record<string, bigint> = {
-    d: ticksPerDay, day: ticksPerDay, days: ticksPerDay,
-    h: ticksPerHour, hr: ticksPerHour, hrs: ticksPerHour, hour: ticksPerHour, hours: ticksPerHour,
-    m: ticksPerMinute, min: ticksPerMinute, minute: ticksPerMinute, minutes: ticksPerMinute,
-    s: ticksPerSecond, sec: ticksPerSecond, second: ticksPerSecond, seconds: ticksPerSecond,
-    ms: ticksPerMillisecond, milli: ticksPerMillisecond, millis: ticksPerMillisecond,
-    millisecond: ticksPerMillisecond, milliseconds: ticksPerMillisecond,
-    microsecond: 10n, microseconds: 10n,
-    tick: 1n, ticks: 1n,
+    d: ticksPerDay,
+    day: ticksPerDay,
+    days: ticksPerDay,
+    h: ticksPerHour,
+    hr: ticksPerHour,
+    hrs: ticksPerHour,
+    hour: ticksPerHour,
+    hours: ticksPerHour,
+    m: ticksPerMinute,
+    min: ticksPerMinute,
+    minute: ticksPerMinute,
+    minutes: ticksPerMinute,
+    s: ticksPerSecond,
+    sec: ticksPerSecond,
+    second: ticksPerSecond,
+    seconds: ticksPerSecond,
+    ms: ticksPerMillisecond,
+    milli: ticksPerMillisecond,
+    millis: ticksPerMillisecond,
+    millisecond: ticksPerMillisecond,
+    milliseconds: ticksPerMillisecond,
+    microsecond: 10n,
+    microseconds: 10n,
+    tick: 1n,
+    ticks: 1n,
 };
 
 /**

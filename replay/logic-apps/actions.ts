@@ -70,7 +70,8 @@ function requireInputsObject(context: ActionContext, allowedKeys: readonly strin
     const inputs = context.evaluate(context.definition.inputs);
     if (!isJsonObject(inputs)) throw new TemplateError(`The inputs of action '${context.name}' must be an object.`);
     const unknown = Object.keys(inputs).filter((key) => !allowedKeys.includes(key));
-    if (unknown.length > 0) throw new UnsupportedFeatureError(`the input(s) ${unknown.map((key) => `'${key}'`).join(", ")} of ${context.type} action '${context.name}'`);
+    if (unknown.length > 0)
+        throw new UnsupportedFeatureError(`the input(s) ${unknown.map((key) => `'${key}'`).join(", ")} of ${context.type} action '${context.name}'`);
     return inputs;
 }
 
@@ -91,7 +92,7 @@ function runCompose(context: ActionContext): ActionOutcome {
 
 function runParseJson(context: ActionContext): ActionOutcome {
     const inputs = requireInputsObject(context, ["content", "schema"]);
-    const content = typeof inputs.content === "string" ? parseJsonText(inputs.content, context.name) : inputs.content ?? null;
+    const content = typeof inputs.content === "string" ? parseJsonText(inputs.content, context.name) : (inputs.content ?? null);
     if (!isJsonObject(inputs.schema)) throw new TemplateError(`Parse JSON action '${context.name}' needs a 'schema' object.`);
     const violations = validateAgainstSchema(content, inputs.schema);
     if (violations.length > 0) {
@@ -128,7 +129,8 @@ function runQuery(context: ActionContext): ActionOutcome {
     const { from, perItem } = itemInputs(context, "where");
     const kept = from.filter((item) => {
         const verdict = context.evaluateForItem(perItem, item);
-        if (typeof verdict !== "boolean") throw new TemplateError(`The 'where' of action '${context.name}' must yield a boolean, not a value of type '${wdlTypeName(verdict)}'.`);
+        if (typeof verdict !== "boolean")
+            throw new TemplateError(`The 'where' of action '${context.name}' must yield a boolean, not a value of type '${wdlTypeName(verdict)}'.`);
         return verdict;
     });
     return succeeded({ from }, { body: kept });
@@ -169,9 +171,7 @@ function runHttp(context: ActionContext): ActionOutcome {
     const uri = requireAbsoluteUri(inputs.uri, context.name);
     const url = withQueries(uri, stringRecord(inputs.queries, "queries", context.name));
     const headers = stringRecord(inputs.headers, "headers", context.name);
-    return sendWithRetries(context, inputs, () =>
-        context.network.send({ method, url, headers, body: inputs.body, authentication: inputs.authentication }),
-    );
+    return sendWithRetries(context, inputs, () => context.network.send({ method, url, headers, body: inputs.body, authentication: inputs.authentication }));
 }
 
 function runApiConnection(context: ActionContext): ActionOutcome {

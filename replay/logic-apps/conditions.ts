@@ -20,9 +20,13 @@ export function evaluateCondition(condition: unknown, evaluate: (value: unknown)
     const [operator, operand] = Object.entries(condition)[0]!;
     switch (operator) {
         case "and":
-            return operandList(operator, operand).map((item) => evaluateCondition(item, evaluate, now)).every(Boolean);
+            return operandList(operator, operand)
+                .map((item) => evaluateCondition(item, evaluate, now))
+                .every(Boolean);
         case "or":
-            return operandList(operator, operand).map((item) => evaluateCondition(item, evaluate, now)).some(Boolean);
+            return operandList(operator, operand)
+                .map((item) => evaluateCondition(item, evaluate, now))
+                .some(Boolean);
         case "not":
             return !evaluateCondition(operand, evaluate, now);
     }

@@ -100,13 +100,15 @@ function readRunAfter(name: string, runAfter: unknown, siblings: readonly string
     if (runAfter === undefined) return predecessors;
     if (!isJsonObject(runAfter)) throw new DefinitionError(`the runAfter of '${name}' must be an object`);
     for (const [before, statuses] of Object.entries(runAfter)) {
-        if (!siblings.includes(before) || before === name) throw new DefinitionError(`'${name}' runs after '${before}', which is not an action of the same scope`);
+        if (!siblings.includes(before) || before === name)
+            throw new DefinitionError(`'${name}' runs after '${before}', which is not an action of the same scope`);
         if (!Array.isArray(statuses) || statuses.length === 0) throw new DefinitionError(`the runAfter of '${name}' on '${before}' must list statuses`);
         predecessors.set(
             before,
             statuses.map((status) => {
                 const known = runAfterStatuses.find((candidate) => typeof status === "string" && candidate.toLowerCase() === status.toLowerCase());
-                if (known === undefined) throw new DefinitionError(`'${name}' runs after status ${JSON.stringify(status)} of '${before}' (${runAfterStatuses.join(", ")})`);
+                if (known === undefined)
+                    throw new DefinitionError(`'${name}' runs after status ${JSON.stringify(status)} of '${before}' (${runAfterStatuses.join(", ")})`);
                 return known;
             }),
         );
@@ -129,7 +131,10 @@ export function nestedContainers(action: IndexedAction): [unknown, string][] {
         case "switch": {
             const cases = isJsonObject(definition.cases) ? Object.entries(definition.cases) : [];
             return [
-                ...cases.map(([caseName, branch]): [unknown, string] => [isJsonObject(branch) ? branch.actions : undefined, `case '${caseName}' of '${action.name}'`]),
+                ...cases.map(([caseName, branch]): [unknown, string] => [
+                    isJsonObject(branch) ? branch.actions : undefined,
+                    `case '${caseName}' of '${action.name}'`,
+                ]),
                 [isJsonObject(definition.default) ? definition.default.actions : undefined, `the default of '${action.name}'`],
             ];
         }

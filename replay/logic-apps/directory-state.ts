@@ -70,15 +70,22 @@ function readId(item: unknown, where: string): string {
 function readRoleAssignment(item: unknown, where: string): RoleAssignment {
     if (!isJsonObject(item)) throw new DirectoryStateError(`${where} must be an object`);
     const field = (name: string) => readId(item[name], `${where}.${name}`);
-    const assignment = { id: field("id"), principalId: field("principalId"), roleDefinitionId: field("roleDefinitionId"), directoryScopeId: field("directoryScopeId") };
-    if (!assignment.directoryScopeId.startsWith("/")) throw new DirectoryStateError(`${where}.directoryScopeId must start with / ("/" or "/administrativeUnits/<id>")`);
+    const assignment = {
+        id: field("id"),
+        principalId: field("principalId"),
+        roleDefinitionId: field("roleDefinitionId"),
+        directoryScopeId: field("directoryScopeId"),
+    };
+    if (!assignment.directoryScopeId.startsWith("/"))
+        throw new DirectoryStateError(`${where}.directoryScopeId must start with / ("/" or "/administrativeUnits/<id>")`);
     return assignment;
 }
 
 function readFault(item: unknown, where: string): GraphFault {
     if (!isJsonObject(item)) throw new DirectoryStateError(`${where} must be an object`);
     const { method, path, status, times } = item;
-    if (typeof method !== "string" || !/^(GET|POST|PUT|PATCH|DELETE)$/i.test(method)) throw new DirectoryStateError(`${where}.method must be an HTTP method, not ${JSON.stringify(method)}`);
+    if (typeof method !== "string" || !/^(GET|POST|PUT|PATCH|DELETE)$/i.test(method))
+        throw new DirectoryStateError(`${where}.method must be an HTTP method, not ${JSON.stringify(method)}`);
     if (typeof path !== "string" || path === "") throw new DirectoryStateError(`${where}.path must be a non-empty string`);
     if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) {
         throw new DirectoryStateError(`${where}.status must be an HTTP error status (400-599), not ${JSON.stringify(status)}`);

@@ -194,7 +194,9 @@ class WorkflowRun {
             const value = isJsonObject(supplied) && "value" in supplied ? supplied.value : (declaration as JsonObject).defaultValue;
             if (value === undefined) throw new DefinitionError(`parameter '${name}' has neither a supplied value nor a defaultValue`);
             if (!parameterValueMatches(type, value)) {
-                throw new DefinitionError(`parameter '${name}' is declared ${String((declaration as JsonObject).type)} but its value is of type '${wdlTypeName(value)}'`);
+                throw new DefinitionError(
+                    `parameter '${name}' is declared ${String((declaration as JsonObject).type)} but its value is of type '${wdlTypeName(value)}'`,
+                );
             }
             const allowed = (declaration as JsonObject).allowedValues;
             if (Array.isArray(allowed) && !allowed.some((candidate) => deepEqual(candidate, value))) {
@@ -271,7 +273,13 @@ class WorkflowRun {
             finished.set(action.name, result);
             frame.results.set(action.name, result);
         }
-        return { status: branchStatus(names.map((name) => this.indexed(name)), finished), children: [...finished.values()] };
+        return {
+            status: branchStatus(
+                names.map((name) => this.indexed(name)),
+                finished,
+            ),
+            children: [...finished.values()],
+        };
     }
 
     private runOrSkip(action: IndexedAction, finished: ReadonlyMap<string, ActionResult>, frame: Frame): ActionResult {
@@ -280,7 +288,14 @@ class WorkflowRun {
             if (!accepted.includes(actual)) {
                 const message = `The execution of template action '${action.name}' is skipped: the 'runAfter' condition for action '${before}' is not satisfied. Expected status values '${accepted.join(", ")}' and actual value '${actual}'.`;
                 const error = { code: "ActionSkipped", message };
-                this.history.push({ name: action.name, type: action.definition.type as string, status: "Skipped", code: "ActionSkipped", error, ...repetitionOf(frame) });
+                this.history.push({
+                    name: action.name,
+                    type: action.definition.type as string,
+                    status: "Skipped",
+                    code: "ActionSkipped",
+                    error,
+                    ...repetitionOf(frame),
+                });
                 return { name: action.name, type: action.type, status: "Skipped", code: "ActionSkipped", error };
             }
         }
@@ -292,7 +307,17 @@ class WorkflowRun {
         const record: ActionRecord = { name: action.name, type: action.definition.type as string, status: "Succeeded", ...repetitionOf(frame) };
         this.history.push(record);
         const { outcome, children } = this.outcomeOf(action, frame);
-        Object.assign(record, withoutUndefined({ status: outcome.status, code: outcome.code, attempts: outcome.attempts, inputs: outcome.inputs, outputs: outcome.outputs, error: outcome.error }));
+        Object.assign(
+            record,
+            withoutUndefined({
+                status: outcome.status,
+                code: outcome.code,
+                attempts: outcome.attempts,
+                inputs: outcome.inputs,
+                outputs: outcome.outputs,
+                error: outcome.error,
+            }),
+        );
         if (action.type === "terminate" && outcome.status === "Succeeded") throw this.terminateSignal(outcome.inputs);
         return withoutUndefined({ name: action.name, type: action.type, ...outcome, children });
     }
@@ -323,7 +348,12 @@ class WorkflowRun {
     private branchOutcome(branch: { status: ActionStatus; children: ActionResult[] }, outputs?: unknown): { outcome: ActionOutcome; children: ActionResult[] } {
         const failed = branch.status !== "Succeeded";
         const outcome: ActionOutcome = failed
-            ? { status: branch.status, code: "ActionFailed", outputs, error: { code: "ActionFailed", message: "An action failed. No dependent actions succeeded." } }
+            ? {
+                  status: branch.status,
+                  code: "ActionFailed",
+                  outputs,
+                  error: { code: "ActionFailed", message: "An action failed. No dependent actions succeeded." },
+              }
             : { status: "Succeeded", outputs };
         return { outcome: withoutUndefined(outcome), children: branch.children };
     }
@@ -337,7 +367,9 @@ class WorkflowRun {
     private runSwitch(action: IndexedAction, frame: Frame): { outcome: ActionOutcome; children: ActionResult[] } {
         const value = this.evaluate(action.definition.expression, frame);
         if (typeof value !== "string" && !(typeof value === "number" && Number.isInteger(value))) {
-            throw new TemplateError(`The expression of Switch '${action.name}' must yield a string or an integer, not a value of type '${wdlTypeName(value)}'.`);
+            throw new TemplateError(
+                `The expression of Switch '${action.name}' must yield a string or an integer, not a value of type '${wdlTypeName(value)}'.`,
+            );
         }
         const cases = isJsonObject(action.definition.cases) ? Object.values(action.definition.cases) : [];
         const chosen = cases.find((branch) => isJsonObject(branch) && branch.case === value) as JsonObject | undefined;
@@ -348,7 +380,9 @@ class WorkflowRun {
     private runForeach(action: IndexedAction, frame: Frame): ActionOutcome {
         const items = this.evaluate(action.definition.foreach, frame);
         if (!Array.isArray(items)) {
-            throw new TemplateError(`The result of the evaluation of 'foreach' expression '${String(action.definition.foreach)}' is of type '${wdlTypeName(items)}'. The result must be a valid array.`);
+            throw new TemplateError(
+                `The result of the evaluation of 'foreach' expression '${String(action.definition.foreach)}' is of type '${wdlTypeName(items)}'. The result must be a valid array.`,
+            );
         }
         const statuses = items.map((item, index) => {
             const iteration: Frame = { parent: frame, results: new Map(), loop: { name: action.name, item, index } };
@@ -361,7 +395,9 @@ class WorkflowRun {
 
     private terminateSignal(inputs: unknown): TerminateSignal {
         const runStatus = isJsonObject(inputs) ? inputs.runStatus : undefined;
-        const status = (["Succeeded", "Failed", "Cancelled"] as const).find((known) => typeof runStatus === "string" && known.toLowerCase() === runStatus.toLowerCase());
+        const status = (["Succeeded", "Failed", "Cancelled"] as const).find(
+            (known) => typeof runStatus === "string" && known.toLowerCase() === runStatus.toLowerCase(),
+        );
         if (status === undefined) throw new DefinitionError(`Terminate needs runStatus Succeeded, Failed or Cancelled, not ${JSON.stringify(runStatus)}`);
         const runError = isJsonObject(inputs) && isJsonObject(inputs.runError) ? inputs.runError : undefined;
         if (status !== "Failed" || runError === undefined) return new TerminateSignal(status);
@@ -389,7 +425,9 @@ class WorkflowRun {
                 if (isJsonObject(connection) && connection.connectionId === connectionName) return { name, connection };
             }
         }
-        throw new DefinitionError(`ApiConnection action '${actionName}' uses connection ${JSON.stringify(connectionName)}, which no '$connections' entry's connectionId matches`);
+        throw new DefinitionError(
+            `ApiConnection action '${actionName}' uses connection ${JSON.stringify(connectionName)}, which no '$connections' entry's connectionId matches`,
+        );
     }
 
     // ---- expressions -----------------------------------------------------------------------
@@ -402,7 +440,10 @@ class WorkflowRun {
 
     private workflowFunctions(frame: Frame): Map<string, WdlFunction> {
         const trigger = { name: this.triggerName, status: "Succeeded", outputs: { headers: {}, body: this.options.triggerBody } };
-        const named = (body: (name: string, fn: string) => unknown): WdlFunction => (args, call) => body(singleName(args, call.name), call.name);
+        const named =
+            (body: (name: string, fn: string) => unknown): WdlFunction =>
+            (args, call) =>
+                body(singleName(args, call.name), call.name);
         const functions: Record<string, WdlFunction> = {
             triggerBody: noArguments(() => trigger.outputs.body),
             triggerOutputs: noArguments(() => trigger.outputs),
@@ -428,7 +469,9 @@ class WorkflowRun {
             if (result.status === "Skipped" && !allowSkipped) throw new TemplateError(`${fn}('${name}') cannot be read: action '${name}' was skipped.`);
             return result;
         }
-        throw new TemplateError(`${fn}('${name}') cannot be read: action '${name}' has not run here (it runs later, or in a branch or loop iteration that did not run).`);
+        throw new TemplateError(
+            `${fn}('${name}') cannot be read: action '${name}' has not run here (it runs later, or in a branch or loop iteration that did not run).`,
+        );
     }
 
     private bodyOf(result: ActionResult): unknown {
@@ -527,7 +570,14 @@ function repetitionOf(frame: Frame): { repetition?: number[] } {
 
 /** What `actions()` and the items of `result()` return. */
 function describeResult(result: ActionResult): JsonObject {
-    return withoutUndefined({ name: result.name, status: result.status, code: result.code, inputs: result.inputs, outputs: result.outputs, error: result.error });
+    return withoutUndefined({
+        name: result.name,
+        status: result.status,
+        code: result.code,
+        inputs: result.inputs,
+        outputs: result.outputs,
+        error: result.error,
+    });
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -339,9 +339,7 @@ export function callsInExpression(expression: Expression): FunctionCall[] {
 
 function describeCall(call: FunctionCall, location: string): FunctionCallReference {
     const first = call.args[0];
-    return first?.kind === "string"
-        ? { name: call.name, firstArgument: first.value, location }
-        : { name: call.name, location };
+    return first?.kind === "string" ? { name: call.name, firstArgument: first.value, location } : { name: call.name, location };
 }
 
 function parseTemplateAt(text: string, location: string): Template {

@@ -34,10 +34,14 @@ export class FakeKeyVault {
         if (!authenticated) return vaultError(401, "Unauthorized", "The request needs a token for https://vault.azure.net from the playbook's identity.");
         if (!url.searchParams.has("api-version")) return vaultError(400, "BadParameter", "The 'api-version' query parameter is required.");
         const match = /^\/secrets\/([0-9a-zA-Z-]+)(\/[0-9a-f]*)?$/.exec(url.pathname);
-        if (request.method !== "GET" || match === null) return vaultError(404, "NotFound", `The replay's Key Vault serves GET /secrets/<name>, not ${request.method} ${url.pathname}.`);
+        if (request.method !== "GET" || match === null)
+            return vaultError(404, "NotFound", `The replay's Key Vault serves GET /secrets/<name>, not ${request.method} ${url.pathname}.`);
         const value = this.secrets.get(match[1]!);
         if (value === undefined) return vaultError(404, "SecretNotFound", `A secret with (name/id) ${match[1]} was not found in this key vault.`);
-        return { statusCode: 200, body: { value, id: `https://${this.host}/secrets/${match[1]}/0123456789abcdef0123456789abcdef`, attributes: { enabled: true } } };
+        return {
+            statusCode: 200,
+            body: { value, id: `https://${this.host}/secrets/${match[1]}/0123456789abcdef0123456789abcdef`, attributes: { enabled: true } },
+        };
     }
 }
 

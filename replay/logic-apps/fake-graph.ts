@@ -100,12 +100,17 @@ export class FakeGraph {
 
     private listAssignments(query: URLSearchParams): HttpResponse {
         const unsupported = [...query.keys()].filter((key) => key !== "$filter");
-        if (unsupported.length > 0) return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
+        if (unsupported.length > 0)
+            return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
         const filter = query.get("$filter");
         const clauses = filter === null ? [] : parseFilter(filter);
         if (clauses === undefined) return graphError(400, "BadRequest", `Invalid filter clause: ${filter}`);
         const value = this.roleAssignments.filter((assignment) => clauses.every(({ property, value: wanted }) => sameId(assignment[property], wanted)));
-        return { statusCode: 200, headers: jsonHeaders, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignments", value } };
+        return {
+            statusCode: 200,
+            headers: jsonHeaders,
+            body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignments", value },
+        };
     }
 
     private deleteAssignment(id: string): HttpResponse {

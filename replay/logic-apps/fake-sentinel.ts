@@ -47,11 +47,19 @@ export class FakeSentinel {
         if (connectionProblem !== undefined) return connectorError(401, "Unauthorized", connectionProblem);
         if (!isJsonObject(request.body)) return connectorError(400, "BadRequest", "The request body must be a JSON object.");
         if (typeof request.body.incidentArmId !== "string" || request.body.incidentArmId.toLowerCase() !== this.incidentArmId.toLowerCase()) {
-            return connectorError(404, "NotFound", `Incident ${JSON.stringify(request.body.incidentArmId)} not found (the replayed incident is ${this.incidentArmId}).`);
+            return connectorError(
+                404,
+                "NotFound",
+                `Incident ${JSON.stringify(request.body.incidentArmId)} not found (the replayed incident is ${this.incidentArmId}).`,
+            );
         }
         if (request.method === "POST" && request.path === "/Incidents/Comment") return this.addComment(request.body);
         if (request.method === "PUT" && request.path === "/Incidents") return this.updateIncident(request.body);
-        return connectorError(404, "NotFound", `The replay's Sentinel connector serves POST /Incidents/Comment and PUT /Incidents, not ${request.method} ${request.path}.`);
+        return connectorError(
+            404,
+            "NotFound",
+            `The replay's Sentinel connector serves POST /Incidents/Comment and PUT /Incidents, not ${request.method} ${request.path}.`,
+        );
     }
 
     private addComment(body: JsonObject): HttpResponse {
@@ -73,7 +81,8 @@ export class FakeSentinel {
         if (typeof body.severity === "string") this.incident.severity = body.severity;
         if (isJsonObject(body.classification)) {
             this.incident.classification = String(body.classification.ClassificationAndReason);
-            if (typeof body.classification.ClassificationReasonText === "string") this.incident.classificationReasonText = body.classification.ClassificationReasonText;
+            if (typeof body.classification.ClassificationReasonText === "string")
+                this.incident.classificationReasonText = body.classification.ClassificationReasonText;
         }
         for (const tag of tagsOf(body.tagsToAdd) ?? []) if (!this.incident.tags.includes(tag)) this.incident.tags.push(tag);
     }
@@ -81,7 +90,11 @@ export class FakeSentinel {
 
 function checkConnection(request: ConnectorRequest): string | undefined {
     const apiId = request.connection.id;
-    if (request.connectionName !== sentinelConnectorName || typeof apiId !== "string" || !apiId.toLowerCase().endsWith(`/managedapis/${sentinelConnectorName}`)) {
+    if (
+        request.connectionName !== sentinelConnectorName ||
+        typeof apiId !== "string" ||
+        !apiId.toLowerCase().endsWith(`/managedapis/${sentinelConnectorName}`)
+    ) {
         return `Connection '${request.connectionName}' is not the azuresentinel managed API.`;
     }
     const properties = request.connection.connectionProperties;
@@ -95,14 +108,18 @@ function checkConnection(request: ConnectorRequest): string | undefined {
 function checkUpdate(body: JsonObject): string | undefined {
     const unknown = Object.keys(body).filter((key) => !updateFields.includes(key));
     if (unknown.length > 0) return `Unknown incident field(s) ${unknown.join(", ")}.`;
-    if (body.status !== undefined && !statuses.includes(body.status as string)) return `Status must be one of ${statuses.join(", ")}, not ${JSON.stringify(body.status)}.`;
-    if (body.severity !== undefined && !severities.includes(body.severity as string)) return `Severity must be one of ${severities.join(", ")}, not ${JSON.stringify(body.severity)}.`;
+    if (body.status !== undefined && !statuses.includes(body.status as string))
+        return `Status must be one of ${statuses.join(", ")}, not ${JSON.stringify(body.status)}.`;
+    if (body.severity !== undefined && !severities.includes(body.severity as string))
+        return `Severity must be one of ${severities.join(", ")}, not ${JSON.stringify(body.severity)}.`;
     if (body.classification !== undefined) {
         const reason = isJsonObject(body.classification) ? body.classification.ClassificationAndReason : undefined;
-        if (!classifications.includes(reason as string)) return `ClassificationAndReason must be one of ${classifications.join(", ")}, not ${JSON.stringify(reason)}.`;
+        if (!classifications.includes(reason as string))
+            return `ClassificationAndReason must be one of ${classifications.join(", ")}, not ${JSON.stringify(reason)}.`;
     }
     if (body.status === "Closed" && body.classification === undefined) return "Closing an incident needs a classification.";
-    if (body.tagsToAdd !== undefined && tagsOf(body.tagsToAdd) === undefined) return `tagsToAdd must be { TagsToAdd: [{ Tag }] }, not ${JSON.stringify(body.tagsToAdd)}.`;
+    if (body.tagsToAdd !== undefined && tagsOf(body.tagsToAdd) === undefined)
+        return `tagsToAdd must be { TagsToAdd: [{ Tag }] }, not ${JSON.stringify(body.tagsToAdd)}.`;
     return undefined;
 }
 

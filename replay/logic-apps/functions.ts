@@ -98,22 +98,12 @@ const stringFunctions: Record<string, WdlFunction> = {
     toLower: fixed(1, ([text], call) => asString(text, call).toLowerCase()),
     toUpper: fixed(1, ([text], call) => asString(text, call).toUpperCase()),
     trim: fixed(1, ([text], call) => asString(text, call).trim()),
-    replace: fixed(3, ([text, old, replacement], call) =>
-        asString(text, call).split(asString(old, call)).join(asString(replacement, call)),
-    ),
+    replace: fixed(3, ([text, old, replacement], call) => asString(text, call).split(asString(old, call)).join(asString(replacement, call))),
     split: fixed(2, ([text, delimiter], call) => asString(text, call).split(asString(delimiter, call))),
-    startsWith: fixed(2, ([text, prefix], call) =>
-        asString(text, call).toLowerCase().startsWith(asString(prefix, call).toLowerCase()),
-    ),
-    endsWith: fixed(2, ([text, suffix], call) =>
-        asString(text, call).toLowerCase().endsWith(asString(suffix, call).toLowerCase()),
-    ),
-    indexOf: fixed(2, ([text, search], call) =>
-        asString(text, call).toLowerCase().indexOf(asString(search, call).toLowerCase()),
-    ),
-    lastIndexOf: fixed(2, ([text, search], call) =>
-        asString(text, call).toLowerCase().lastIndexOf(asString(search, call).toLowerCase()),
-    ),
+    startsWith: fixed(2, ([text, prefix], call) => asString(text, call).toLowerCase().startsWith(asString(prefix, call).toLowerCase())),
+    endsWith: fixed(2, ([text, suffix], call) => asString(text, call).toLowerCase().endsWith(asString(suffix, call).toLowerCase())),
+    indexOf: fixed(2, ([text, search], call) => asString(text, call).toLowerCase().indexOf(asString(search, call).toLowerCase())),
+    lastIndexOf: fixed(2, ([text, search], call) => asString(text, call).toLowerCase().lastIndexOf(asString(search, call).toLowerCase())),
     substring: (args, call) => {
         expectArity(args, call, 2, 3);
         const text = asString(args[0], call);
@@ -168,7 +158,11 @@ const collectionFunctions: Record<string, WdlFunction> = {
             return (args as unknown[][]).flat().filter((item, index, all) => all.findIndex((other) => deepEqual(other, item)) === index);
         }
         if (args.every(isJsonObject)) return Object.assign({}, ...(args as JsonObject[]));
-        throw wrongType(call, "arrays or objects (all of one kind)", args.find((arg) => !Array.isArray(arg)));
+        throw wrongType(
+            call,
+            "arrays or objects (all of one kind)",
+            args.find((arg) => !Array.isArray(arg)),
+        );
     }),
     intersection: variadic(2, (args, call) => {
         const [head, ...rest] = args.map((arg) => asArray(arg, call));
@@ -266,7 +260,8 @@ const dateFunctions: Record<string, WdlFunction> = {
     formatDateTime: (args, call) => {
         expectArity(args, call, 1, 2);
         const date = new Date(asString(args[0], call));
-        if (Number.isNaN(date.getTime())) throw new TemplateError(`The template function 'formatDateTime' was given an invalid timestamp ${JSON.stringify(args[0])}.`);
+        if (Number.isNaN(date.getTime()))
+            throw new TemplateError(`The template function 'formatDateTime' was given an invalid timestamp ${JSON.stringify(args[0])}.`);
         return formatTimestamp(date, args[1], call);
     },
 };

@@ -45,10 +45,7 @@ export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">): G
 }
 
 /** Graph application permissions (app role values). */
-export type GraphPermission =
-    | "RoleManagement.Read.Directory"
-    | "RoleManagement.ReadWrite.Directory"
-    | "User.RevokeSessions.All";
+export type GraphPermission = "RoleManagement.Read.Directory" | "RoleManagement.ReadWrite.Directory" | "User.RevokeSessions.All";
 
 /**
  * The least-privileged application permission for each call the playbook may make, keyed by

@@ -54,7 +54,9 @@ function checkObject(value: unknown, schema: Record<string, unknown>, path: stri
     const missing = required.filter((name) => !(name in value)).map((name) => `${path}: required property '${name}' is missing`);
     const unexpected =
         schema.additionalProperties === false
-            ? Object.keys(value).filter((name) => !(name in properties)).map((name) => `${path}: property '${name}' is not allowed`)
+            ? Object.keys(value)
+                  .filter((name) => !(name in properties))
+                  .map((name) => `${path}: property '${name}' is not allowed`)
             : [];
     const nested = Object.entries(properties).flatMap(([name, propertySchema]) =>
         name in value ? validateAgainstSchema(value[name], propertySchema, `${path}.${name}`) : [],

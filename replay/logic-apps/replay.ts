@@ -66,7 +66,8 @@ export const replayEnvironment = {
     identityResourceId:
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pimguard-replay/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-pimguard-replay",
     sentinelConnection: {
-        connectionId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pimguard-replay/providers/Microsoft.Web/connections/azuresentinel-pimguard",
+        connectionId:
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pimguard-replay/providers/Microsoft.Web/connections/azuresentinel-pimguard",
         connectionName: "azuresentinel-pimguard",
         managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
     },
@@ -137,7 +138,9 @@ function checkIncident(incident: unknown): { id: string; initialState: { status:
         initialState: {
             status: typeof status === "string" ? status : "New",
             severity: typeof severity === "string" ? severity : "Medium",
-            tags: (Array.isArray(labels) ? labels : []).flatMap((label) => (isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [])),
+            tags: (Array.isArray(labels) ? labels : []).flatMap((label) =>
+                isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [],
+            ),
         },
     };
 }

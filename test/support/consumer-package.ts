@@ -135,7 +135,7 @@ async function run(command: string, args: string[], cwd: string): Promise<{ stdo
         return { stdout };
     } catch (error) {
         const failed = error as Error & { stdout?: string; stderr?: string };
-        throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${failed.stdout ?? ""}${failed.stderr ?? failed.message}`);
+        throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${failed.stdout ?? ""}${failed.stderr ?? failed.message}`, { cause: error });
     }
 }
 

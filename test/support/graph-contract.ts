@@ -42,8 +42,7 @@ export function resolveGraphPath(facts: GraphFacts, requestPath: string): GraphT
     if (root === undefined) {
         throw new Error(`${requestPath}: Graph v1.0 has no entity set or singleton "${first}"`);
     }
-    let target: GraphTarget =
-        root.kind === "entitySet" ? { kind: "collection", type: root.type } : { kind: "entity", type: root.type, addressedByKey: false };
+    let target: GraphTarget = root.kind === "entitySet" ? { kind: "collection", type: root.type } : { kind: "entity", type: root.type, addressedByKey: false };
     for (const segment of rest) {
         target = step(facts, requestPath, target, segment);
     }
@@ -81,9 +80,7 @@ function step(facts: GraphFacts, requestPath: string, current: GraphTarget, segm
         case "entity": {
             const navigation = facts.entityTypes[current.type]?.navigationProperties[segment];
             if (navigation !== undefined) {
-                return navigation.collection
-                    ? { kind: "collection", type: navigation.type }
-                    : { kind: "entity", type: navigation.type, addressedByKey: false };
+                return navigation.collection ? { kind: "collection", type: navigation.type } : { kind: "entity", type: navigation.type, addressedByKey: false };
             }
             const action = facts.boundActions.find((bound) => bound.name === segment && bound.bindingType === current.type);
             if (action !== undefined && !action.bindingIsCollection) {

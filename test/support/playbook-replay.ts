@@ -46,7 +46,8 @@ export interface Replay {
 
 const defaultSettings: PlaybookParameterValues = {
     sentinelConnection: {
-        connectionId: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.Web/connections/azuresentinel-pimguard",
+        connectionId:
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-pimguard/providers/Microsoft.Web/connections/azuresentinel-pimguard",
         connectionName: "azuresentinel-pimguard",
         managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
     },
@@ -77,7 +78,12 @@ export function replayPlaybook(scenario: Scenario): Replay {
         triggerBody: {
             object: {
                 id: incidentArmId,
-                properties: { incidentNumber: 42, title: "Role assigned outside PIM", incidentUrl: "https://portal.azure.com/#incident/42", Alerts: scenario.alerts },
+                properties: {
+                    incidentNumber: 42,
+                    title: "Role assigned outside PIM",
+                    incidentUrl: "https://portal.azure.com/#incident/42",
+                    Alerts: scenario.alerts,
+                },
             },
         },
         network: {

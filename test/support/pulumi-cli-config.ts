@@ -53,7 +53,9 @@ export function findProjects(root: string): { projectFile: string; stackFiles: s
     const visit = (directory: string): void => {
         const entries = fs.readdirSync(directory, { withFileTypes: true });
         if (entries.some((entry) => entry.isFile() && entry.name === "Pulumi.yaml")) {
-            const stackFiles = entries.filter((entry) => entry.isFile() && /^Pulumi\.[^.]+\.yaml$/.test(entry.name)).map((entry) => path.join(directory, entry.name));
+            const stackFiles = entries
+                .filter((entry) => entry.isFile() && /^Pulumi\.[^.]+\.yaml$/.test(entry.name))
+                .map((entry) => path.join(directory, entry.name));
             found.push({ projectFile: path.join(directory, "Pulumi.yaml"), stackFiles: stackFiles.sort() });
         }
         for (const entry of entries) {

@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { armId, computedOutputs, invokeResult } from "../../replay/azure/mock-tenant";
+import { armId, computedOutputs, invokeResult, MockInputs } from "../../replay/azure/mock-tenant";
 
 export {
     graphAppRoleIds,
@@ -18,7 +18,7 @@ export interface DeclaredResource {
     /** The type of the resource's parent component, or undefined at the root. */
     parentType: string | undefined;
     custom: boolean;
-    inputs: Record<string, any>;
+    inputs: MockInputs;
     /** The id the mock gave it (ARM-shaped for Azure resources). */
     id: string;
 }
@@ -30,7 +30,7 @@ export interface StackRun {
     /** What the program threw, if it stopped. */
     error?: Error;
     /** Invokes the program made, by token. */
-    invokes: { token: string; inputs: Record<string, any> }[];
+    invokes: { token: string; inputs: MockInputs }[];
     /** Every declared resource of this type (e.g. "azure-native:securityinsights:Watchlist"). */
     ofType(type: string): DeclaredResource[];
     /** The one declared resource of this type; fails if there are none or several. */
@@ -64,11 +64,7 @@ export function runStack(config: Record<string, string>, secretKeys: string[] = 
  * Runs any program (a function declaring resources, returning its exports) under the mock
  * runtime, e.g. a test that composes the components itself as an importing program would.
  */
-export function runProgram(
-    program: () => Record<string, unknown> | void,
-    config: Record<string, string> = {},
-    secretKeys: string[] = [],
-): Promise<StackRun> {
+export function runProgram(program: () => Record<string, unknown> | void, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<StackRun> {
     return withPlainStackTraces(() => runUnderMocks(program, config, secretKeys));
 }
 
@@ -91,11 +87,7 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
     }
 }
 
-async function runUnderMocks(
-    program: () => Record<string, unknown> | void,
-    config: Record<string, string>,
-    secretKeys: string[],
-): Promise<StackRun> {
+async function runUnderMocks(program: () => Record<string, unknown> | void, config: Record<string, string>, secretKeys: string[]): Promise<StackRun> {
     const declared: DeclaredResource[] = [];
     const invokes: StackRun["invokes"] = [];
     pulumi.runtime.setAllConfig(config, secretKeys);
