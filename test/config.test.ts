@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { ConfigError, parseStackConfig } from "../components/config";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, defaultPolicy, guardPolicyFromArgs, parseStackConfig } from "../components/config";
 import { privilegedBuiltInRoles } from "../components/roles";
 import { minimalConfig } from "./support/stack-harness";
 
@@ -35,7 +37,9 @@ describe("stack configuration", () => {
         });
 
         it("roles may be named or given by template id, in any case", () => {
-            const settings = parseStackConfig(configWith({ "pimguard:privilegedRoles": JSON.stringify(["global administrator", "E8611AB8-C189-46E8-94E1-60213AB1F814"]) }));
+            const settings = parseStackConfig(
+                configWith({ "pimguard:privilegedRoles": JSON.stringify(["global administrator", "E8611AB8-C189-46E8-94E1-60213AB1F814"]) }),
+            );
             expect(settings.privilegedRoles).to.deep.equal([
                 { name: "Global Administrator", templateId: globalAdministrator },
                 { name: "Privileged Role Administrator", templateId: "e8611ab8-c189-46e8-94e1-60213ab1f814" },
@@ -49,7 +53,9 @@ describe("stack configuration", () => {
         });
 
         it("exemptions keep their reason and a lower-case id", () => {
-            const settings = parseStackConfig(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass.toUpperCase(), reason: "Break-glass 1" }]) }));
+            const settings = parseStackConfig(
+                configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass.toUpperCase(), reason: "Break-glass 1" }]) }),
+            );
             expect(settings.exemptPrincipals).to.deep.equal([{ id: breakGlass, reason: "Break-glass 1" }]);
         });
     });
@@ -107,7 +113,10 @@ describe("stack configuration", () => {
             expect(problem).to.equal(
                 "pimguard:exemptPrincipals[0].reason has 1001 characters; allowed: at most 1000 (a watchlist row must stay under Sentinel's 10 KB)",
             );
-            expect(parseStackConfig(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass, reason: "\u{1F510}".repeat(1000) }]) })).exemptPrincipals).to.have.length(1);
+            expect(
+                parseStackConfig(configWith({ "pimguard:exemptPrincipals": JSON.stringify([{ id: breakGlass, reason: "\u{1F510}".repeat(1000) }]) }))
+                    .exemptPrincipals,
+            ).to.have.length(1);
         });
 
         it("the same principal exempted twice", () => {
@@ -164,5 +173,40 @@ describe("stack configuration", () => {
         it("keys of other namespaces (providers) are left alone", () => {
             expect(() => parseStackConfig(configWith({ "azure-native:location": "westeurope" }))).not.to.throw();
         });
+    });
+});
+
+describe("one set of defaults", () => {
+    /** The `default` cell of the README's configuration table for a key. */
+    function readmeDefault(key: string): string {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const row = readme.split("\n").find((line) => line.startsWith(`| \`pimguard:${key}\` |`));
+        expect(row, `a README row for pimguard:${key}`).to.not.equal(undefined);
+        return row!.split("|")[3]!.trim();
+    }
+
+    /** How the README writes a default: a scalar in backticks, a list as its count or "empty". */
+    function written(value: unknown): RegExp {
+        if (Array.isArray(value)) return value.length === 0 ? /^empty$/ : new RegExp(`\\(${value.length}\\)`);
+        return new RegExp(`^\`${String(value)}\`$`);
+    }
+
+    for (const [key, value] of Object.entries(defaultPolicy)) {
+        it(`the README states pimguard:${key}'s default as the code applies it`, () => {
+            expect(readmeDefault(key)).to.match(written(value));
+        });
+    }
+
+    it("the stack and an importing program fall back to the same policy", () => {
+        const { privilegedRoles, exemptPrincipals, mode, revokeSessions, closeIncidents, ruleFrequencyMinutes } = parseStackConfig(minimalConfig);
+        expect(guardPolicyFromArgs({}, "PimGuardArgs")).to.deep.equal({
+            privilegedRoles,
+            exemptPrincipals,
+            mode,
+            revokeSessions,
+            closeIncidents,
+            ruleFrequencyMinutes,
+        });
+        expect(guardPolicyFromArgs({}, "PimGuardArgs")).to.deep.equal(defaultPolicy);
     });
 });
