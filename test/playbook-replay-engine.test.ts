@@ -217,6 +217,38 @@ describe("playbook replay engine", () => {
     });
 
     describe("scopes, conditions and loops", () => {
+        it("Until repeats its actions until its expression holds, and later actions see the last iteration", () => {
+            const result = run({
+                Count: { type: "InitializeVariable", inputs: { variables: [{ name: "n", type: "integer", value: 0 }] } },
+                Loop: {
+                    type: "Until",
+                    expression: "@greaterOrEquals(variables('n'), 3)",
+                    limit: { count: 10 },
+                    actions: { Bump: { type: "IncrementVariable", inputs: { name: "n" } }, Seen: compose("@variables('n')", { Bump: ["Succeeded"] }) },
+                    runAfter: { Count: ["Succeeded"] },
+                },
+                After: compose("@outputs('Seen')", { Loop: ["Succeeded"] }),
+            });
+            expect(recordOf(result, "After").outputs).to.equal(3);
+            expect(result.history.filter((record) => record.name === "Bump")).to.have.length(3);
+        });
+
+        it("Until stops at its limit count without failing, and checks its expression only after a first iteration", () => {
+            const result = run({
+                Loop: { type: "Until", expression: "@equals(1, 2)", limit: { count: 4 }, actions: { Work: compose("x") } },
+                Once: { type: "Until", expression: "@true", actions: { Work_once: compose("y") } },
+            });
+            expect(statuses(result)).to.include({ Loop: "Succeeded", Once: "Succeeded" });
+            expect(result.history.filter((record) => record.name === "Work")).to.have.length(4);
+            expect(result.history.filter((record) => record.name === "Work_once")).to.have.length(1);
+        });
+
+        it("Wait is recorded and checked, not slept", () => {
+            const result = run({ Pause: { type: "Wait", inputs: { interval: { count: 5, unit: "Minute" } } } });
+            expect(recordOf(result, "Pause")).to.include({ status: "Succeeded" });
+            expect(statuses(run({ Bad: { type: "Wait", inputs: { interval: { count: 0, unit: "Minute" } } } }))).to.include({ Bad: "Failed" });
+        });
+
         it("a scope fails when its last action failed, and a handler running after Failed runs", () => {
             const result = run({
                 Work: { type: "Scope", actions: { Fails: failing } },
@@ -471,8 +503,8 @@ describe("playbook replay engine", () => {
 
     describe("what the engine does not implement is an error naming it, never ignored", () => {
         it("an action type, even in a branch the run would not take", () => {
-            const untaken = { type: "If", expression: "@equals(1, 2)", actions: { Poll: { type: "Until", expression: "@true", actions: {} } } };
-            expect(() => run({ Maybe: untaken })).to.throw(UnsupportedFeatureError, /action type 'Until' \(action 'Poll'\)/);
+            const untaken = { type: "If", expression: "@equals(1, 2)", actions: { Poll: { type: "Workflow", inputs: {} } } };
+            expect(() => run({ Maybe: untaken })).to.throw(UnsupportedFeatureError, /action type 'Workflow' \(action 'Poll'\)/);
         });
 
         it("a function, even in a branch the run would not take", () => {

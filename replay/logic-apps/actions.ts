@@ -58,6 +58,7 @@ export const simpleActionRunners: ReadonlyMap<string, ActionRunner> = new Map<st
     ["appendtostringvariable", (context) => runVariableUpdate(context, (store, input) => store.appendToString(input.name, input.value))],
     ["incrementvariable", (context) => runVariableUpdate(context, (store, input) => store.increment(input.name, input.value ?? 1))],
     ["decrementvariable", (context) => runVariableUpdate(context, (store, input) => store.increment(input.name, -numberOrOne(input.value)))],
+    ["wait", runWait],
     ["http", runHttp],
     ["apiconnection", runApiConnection],
 ]);
@@ -83,6 +84,23 @@ function requireArray(value: unknown, what: string): unknown[] {
 function requireString(value: unknown, what: string): string {
     if (typeof value !== "string" || value === "") throw new TemplateError(`${what} must be a non-empty string, not ${JSON.stringify(value)}.`);
     return value;
+}
+
+const waitUnits = ["Second", "Minute", "Hour", "Day", "Week", "Month"];
+
+/**
+ * Delay: `{ interval: { count, unit } }`. The replay does not wait (its clock is fixed); it
+ * checks the inputs as Logic Apps does and records the wait in the run history.
+ */
+function runWait(context: ActionContext): ActionOutcome {
+    const inputs = requireInputsObject(context, ["interval"]);
+    const interval = inputs.interval;
+    const count = isJsonObject(interval) ? interval.count : undefined;
+    const unit = isJsonObject(interval) ? interval.unit : undefined;
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || typeof unit !== "string" || !waitUnits.includes(unit)) {
+        throw new TemplateError(`Wait action '${context.name}' needs interval { count: a positive integer, unit: one of ${waitUnits.join(", ")} }.`);
+    }
+    return succeeded(inputs);
 }
 
 function runCompose(context: ActionContext): ActionOutcome {

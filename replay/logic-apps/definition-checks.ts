@@ -9,12 +9,13 @@ import { DefinitionError, UnsupportedFeatureError } from "./errors";
 import { isJsonObject, JsonObject } from "./values";
 
 const runAfterStatuses: readonly ActionStatus[] = ["Succeeded", "Failed", "Skipped", "TimedOut"];
-/** Settings every action may carry; `limit` (a timeout) never fires in a replay, which does not wait. */
+/** Settings every action may carry; `limit` (a timeout, or an Until's count) is read where it matters. */
 const commonActionKeys = ["type", "inputs", "runAfter", "runtimeConfiguration", "operationOptions", "description", "metadata", "trackedProperties", "limit"];
 const controlActionKeys: Readonly<Record<string, readonly string[]>> = {
     if: ["expression", "actions", "else"],
     foreach: ["foreach", "actions"],
     scope: ["actions"],
+    until: ["expression", "actions"],
     switch: ["expression", "cases", "default"],
     terminate: [],
 };
@@ -122,6 +123,7 @@ export function nestedContainers(action: IndexedAction): [unknown, string][] {
     switch (action.type) {
         case "scope":
         case "foreach":
+        case "until":
             return [[definition.actions, `'${action.name}'`]];
         case "if":
             return [

@@ -333,6 +333,8 @@ class WorkflowRun {
                     return this.runSwitch(action, frame);
                 case "foreach":
                     return { outcome: this.runForeach(action, frame) };
+                case "until":
+                    return this.runUntil(action, frame);
                 case "terminate":
                     return { outcome: { status: "Succeeded", inputs: this.evaluate(action.definition.inputs, frame) } };
                 default:
@@ -391,6 +393,37 @@ class WorkflowRun {
         const worst = worstStatus(statuses);
         if (worst === "Succeeded") return { status: "Succeeded" };
         return { status: worst, code: "ActionFailed", error: { code: "ActionFailed", message: "An action failed. No dependent actions succeeded." } };
+    }
+
+    /**
+     * Until runs its actions, then evaluates its expression, and repeats until the expression is
+     * true or `limit.count` iterations have run (Logic Apps' default is 60). Every iteration runs
+     * in the loop's frame, so after the loop its actions' results are those of the last
+     * iteration. The loop takes the status of its last iteration; reaching the count is not a
+     * failure (Logic Apps ends the loop and goes on).
+     */
+    private runUntil(action: IndexedAction, frame: Frame): { outcome: ActionOutcome; children: ActionResult[] } {
+        const limit = isJsonObject(action.definition.limit) ? action.definition.limit.count : undefined;
+        const maximum = limit === undefined ? 60 : Number(limit);
+        if (!Number.isInteger(maximum) || maximum < 1 || maximum > 5000) {
+            throw new DefinitionError(`the limit.count of Until '${action.name}' must be an integer from 1 to 5000, not ${JSON.stringify(limit)}`);
+        }
+        let iteration = this.runContainer(action.definition.actions, frame);
+        let count = 1;
+        while (!this.untilConditionHolds(action, frame) && count < maximum) {
+            iteration = this.runContainer(action.definition.actions, frame);
+            count += 1;
+        }
+        return this.branchOutcome(iteration, { iterationCount: count });
+    }
+
+    private untilConditionHolds(action: IndexedAction, frame: Frame): boolean {
+        const expression = action.definition.expression;
+        const verdict = typeof expression === "string" ? this.evaluate(expression, frame) : evaluateCondition(expression, (value) => this.evaluate(value, frame), this.now);
+        if (typeof verdict !== "boolean") {
+            throw new TemplateError(`The expression of Until '${action.name}' must yield a boolean, not a value of type '${wdlTypeName(verdict)}'.`);
+        }
+        return verdict;
     }
 
     private terminateSignal(inputs: unknown): TerminateSignal {
