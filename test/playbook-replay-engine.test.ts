@@ -243,6 +243,20 @@ describe("playbook replay engine", () => {
             expect(result.history.filter((record) => record.name === "Work_once")).to.have.length(1);
         });
 
+        it("a SetVariable reading the variable it sets is refused, as Logic Apps refuses to save it", () => {
+            const declare = { type: "InitializeVariable", inputs: { variables: [{ name: "items", type: "array", value: [] }] } };
+            expect(() =>
+                run({
+                    Declare: declare,
+                    Grow: {
+                        type: "SetVariable",
+                        inputs: { name: "items", value: "@union(variables('items'), createArray(1))" },
+                        runAfter: { Declare: ["Succeeded"] },
+                    },
+                }),
+            ).to.throw(DefinitionError, /Self reference is not supported when updating the value of variable 'items'/);
+        });
+
         it("Wait is recorded and checked, not slept", () => {
             const result = run({ Pause: { type: "Wait", inputs: { interval: { count: 5, unit: "Minute" } } } });
             expect(recordOf(result, "Pause")).to.include({ status: "Succeeded" });

@@ -63,8 +63,24 @@ export function indexAction(name: string, definition: unknown, siblings: readonl
     if (unknownKeys.length > 0) throw new UnsupportedFeatureError(`the setting(s) ${unknownKeys.join(", ")} of ${definition.type} action '${name}'`);
     if (type === "initializevariable" && !topLevel) throw new DefinitionError(`InitializeVariable action '${name}' must be at the top level of the workflow`);
     checkDescription(name, definition.description);
+    if (type === "setvariable") checkNoSelfReference(name, definition.inputs);
     checkRuntimeConfiguration(name, type, definition);
     return { name, type, definition, predecessors: readRunAfter(name, definition.runAfter, siblings), topLevel };
+}
+
+/**
+ * Logic Apps refuses a SetVariable whose value reads the variable it sets ("Self reference is not
+ * supported when updating the value of variable"); a Compose in between is the usual way round.
+ */
+function checkNoSelfReference(name: string, inputs: unknown): void {
+    if (!isJsonObject(inputs) || typeof inputs.name !== "string") return;
+    const variable = inputs.name;
+    const escaped = variable.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (new RegExp(`variables\\(\\s*'${escaped}'\\s*\\)`, "i").test(JSON.stringify(inputs.value ?? null))) {
+        throw new DefinitionError(
+            `The inputs of action '${name}' of type 'SetVariable' are not valid. Self reference is not supported when updating the value of variable '${variable}'.`,
+        );
+    }
 }
 
 /** Logic Apps refuses an action description longer than 256 characters when the workflow is saved. */
