@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "../replay/logic-apps/directory-state";
 import { FakeCloud, FakeKeyVault, UnexpectedHostError } from "../replay/logic-apps/fake-cloud";
+import { playbookGraphAppRoles } from "../components/azure-ids";
 import { FakeGraph, parseFilter } from "../replay/logic-apps/fake-graph";
+import { graphOperations } from "../replay/logic-apps/graph-permissions";
 import { FakeSentinel } from "../replay/logic-apps/fake-sentinel";
 import { ConnectorRequest, HttpRequest } from "../replay/logic-apps/network";
 
@@ -10,6 +12,13 @@ const graphAuthentication = { type: "ManagedServiceIdentity", identity, audience
 const alice = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 const globalAdmin = "62e90394-69f5-4237-9190-012177145e10";
 const assignmentsUrl = "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments";
+const instancesUrl = "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignmentScheduleInstances";
+const requestsUrl = "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
+const guest = "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+/** Every permission any served call accepts: for tests of behaviour other than permissions. */
+const everyPermission = [...new Set(graphOperations.flatMap((operation) => operation.permissions))];
+/** What the stack grants by default. */
+const stackPermissions = playbookGraphAppRoles("adminRemove");
 
 function directory(overrides: Partial<DirectoryState> = {}): DirectoryState {
     return {
@@ -29,9 +38,19 @@ function graphRequest(method: string, url: string, authentication: unknown = gra
     return { method, url, headers: {}, authentication };
 }
 
-function listUrl(filter: string): string {
-    return `${assignmentsUrl}?$filter=${encodeURIComponent(filter)}`;
+function listUrl(filter: string, base = assignmentsUrl): string {
+    return `${base}?$filter=${encodeURIComponent(filter)}`;
 }
+
+function graphPost(url: string, body: unknown): HttpRequest {
+    return { method: "POST", url, headers: {}, body, authentication: graphAuthentication };
+}
+
+function removal(principalId: string, directoryScopeId: string) {
+    return { action: "adminRemove", principalId, roleDefinitionId: globalAdmin, directoryScopeId, justification: "test" };
+}
+
+type Listed = { value: Record<string, unknown>[]; "@odata.nextLink"?: string };
 
 describe("playbook replay fakes", () => {
     describe("Graph $filter parsing", () => {
@@ -57,19 +76,19 @@ describe("playbook replay fakes", () => {
 
     describe("fake Graph", () => {
         it("lists only the assignments matching the filter, ids compared case-insensitively", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             const response = graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice.toUpperCase()}' and roleDefinitionId eq '${globalAdmin}'`)));
             expect(response.statusCode).to.equal(200);
             expect((response.body as { value: { id: string }[] }).value.map((assignment) => assignment.id)).to.deep.equal(["ra-tenant"]);
         });
 
         it("answers a filter it cannot parse with 400, as Graph does", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             expect(graph.handle(graphRequest("GET", listUrl(`principalId eq ${alice}`))).statusCode).to.equal(400);
         });
 
         it("deletes an assignment (204), then answers 404 Request_ResourceNotFound for it", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             expect(graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`)).statusCode).to.equal(204);
             const again = graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`));
             expect(again.statusCode).to.equal(404);
@@ -78,7 +97,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("revokes a user's sessions (200 value true) and answers 404 for a service principal", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             const user = graph.handle(graphRequest("POST", `https://graph.microsoft.com/v1.0/users/${alice}/revokeSignInSessions`));
             expect(user).to.deep.include({ statusCode: 200 });
             expect(user.body).to.have.property("value", true);
@@ -89,7 +108,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("answers 404 to any path pimguard does not call: beta, a typo, another method", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             const unknown = [
                 graphRequest("DELETE", "https://graph.microsoft.com/beta/roleManagement/directory/roleAssignments/ra-tenant"),
                 graphRequest("DELETE", "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignment/ra-tenant"),
@@ -101,7 +120,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("rejects a request without the playbook's managed identity for Graph with 401", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             const wrong = [
                 undefined,
                 { type: "Raw", value: "Bearer x" },
@@ -116,7 +135,11 @@ describe("playbook replay fakes", () => {
         });
 
         it("applies a fault to requests with its method whose path contains its path, for its first `times` attempts", () => {
-            const graph = new FakeGraph(directory({ faults: [{ method: "DELETE", path: "/roleAssignments/", status: 403, times: 1 }] }), identity);
+            const graph = new FakeGraph(
+                directory({ faults: [{ method: "DELETE", path: "/roleAssignments/", status: 403, times: 1 }] }),
+                identity,
+                everyPermission,
+            );
             expect(graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice}'`))).statusCode).to.equal(200);
             const denied = graph.handle(graphRequest("DELETE", `${assignmentsUrl}/ra-tenant`));
             expect(denied.statusCode).to.equal(403);
@@ -127,8 +150,110 @@ describe("playbook replay fakes", () => {
             expect(graph.snapshot().faults).to.deep.equal([]);
         });
 
+        it("lists PIM's active instances with the fields Graph documents; an assignment made outside PIM is Assigned, Direct and permanent", () => {
+            const graph = new FakeGraph(directory(), identity, stackPermissions);
+            const response = graph.handle(graphRequest("GET", listUrl(`principalId eq '${alice}' and roleDefinitionId eq '${globalAdmin}'`, instancesUrl)));
+            expect(response.statusCode).to.equal(200);
+            expect((response.body as Listed).value).to.deep.equal([
+                {
+                    id: "ra-tenant",
+                    principalId: alice,
+                    roleDefinitionId: globalAdmin,
+                    directoryScopeId: "/",
+                    appScopeId: null,
+                    startDateTime: null,
+                    endDateTime: null,
+                    assignmentType: "Assigned",
+                    memberType: "Direct",
+                    roleAssignmentOriginId: "ra-tenant",
+                    roleAssignmentScheduleId: "ra-tenant",
+                },
+            ]);
+        });
+
+        it("pages a long listing with @odata.nextLink until the last page, which has none", () => {
+            const many = Array.from({ length: 5 }, (_, index) => ({
+                id: `ra-${index}`,
+                principalId: alice,
+                roleDefinitionId: globalAdmin,
+                directoryScopeId: `/administrativeUnits/${index}`,
+            }));
+            const graph = new FakeGraph(directory({ roleAssignments: many, pageSize: 2 }), identity, stackPermissions);
+            const seen: string[] = [];
+            let url: string | undefined = listUrl(`roleDefinitionId eq '${globalAdmin}'`, instancesUrl);
+            while (url !== undefined) {
+                const page = graph.handle(graphRequest("GET", url)).body as Listed;
+                seen.push(...page.value.map((instance) => String(instance.id)));
+                url = page["@odata.nextLink"];
+            }
+            expect(seen).to.deep.equal(["ra-0", "ra-1", "ra-2", "ra-3", "ra-4"]);
+            expect(graph.calls).to.have.length(3);
+        });
+
+        it("adminRemove ends the principal's direct instances of the role at that scope, activations too, and answers 201 Revoked", () => {
+            const state = directory({
+                roleAssignments: [
+                    { id: "standing", principalId: alice, roleDefinitionId: globalAdmin, directoryScopeId: "/" },
+                    {
+                        id: "activation",
+                        principalId: alice,
+                        roleDefinitionId: globalAdmin,
+                        directoryScopeId: "/",
+                        assignmentType: "Activated",
+                        endDateTime: "2026-03-02T18:00:00Z",
+                    },
+                    { id: "through-group", principalId: alice, roleDefinitionId: globalAdmin, directoryScopeId: "/", memberType: "Group" },
+                    { id: "other-scope", principalId: alice, roleDefinitionId: globalAdmin, directoryScopeId: "/administrativeUnits/1" },
+                ],
+            });
+            const graph = new FakeGraph(state, identity, stackPermissions);
+            const response = graph.handle(graphPost(requestsUrl, removal(alice, "/")));
+            expect(response.statusCode).to.equal(201);
+            expect(response.body).to.include({ status: "Revoked", action: "adminRemove", directoryScopeId: "/" });
+            expect(graph.snapshot().roleAssignments.map((assignment) => assignment.id)).to.deep.equal(["through-group", "other-scope"]);
+        });
+
+        it("answers an adminRemove with nothing to remove 400 RoleAssignmentDoesNotExist", () => {
+            const graph = new FakeGraph(directory(), identity, stackPermissions);
+            const response = graph.handle(graphPost(requestsUrl, removal(alice, "/administrativeUnits/none")));
+            expect(response.statusCode).to.equal(400);
+            expect(response.body).to.have.nested.property("error.code", "RoleAssignmentDoesNotExist");
+        });
+
+        it("enforces the identity's permissions: the remove-only permission allows adminRemove and nothing else", () => {
+            const removeOnly = new FakeGraph(directory(), identity, ["RoleAssignmentSchedule.Remove.Directory"]);
+            const assign = removeOnly.handle(graphPost(requestsUrl, { ...removal(alice, "/"), action: "adminAssign" }));
+            expect(assign.statusCode).to.equal(403);
+            const listing = removeOnly.handle(graphRequest("GET", listUrl(`principalId eq '${alice}'`, instancesUrl)));
+            expect(listing.statusCode, "remove-only cannot read").to.equal(403);
+            expect(removeOnly.handle(graphPost(requestsUrl, removal(alice, "/"))).statusCode).to.equal(201);
+        });
+
+        it("answers a refused PIM call as Graph does: UnknownError wrapping PermissionScopeNotGranted; a directory call with Authorization_RequestDenied", () => {
+            const readOnly = new FakeGraph(directory(), identity, ["RoleAssignmentSchedule.Read.Directory"]);
+            const pim = readOnly.handle(graphPost(requestsUrl, removal(alice, "/")));
+            expect(pim.statusCode).to.equal(403);
+            const error = (pim.body as { error: { code: string; message: string } }).error;
+            expect(error.code).to.equal("UnknownError");
+            expect(JSON.parse(error.message)).to.include({ errorCode: "PermissionScopeNotGranted" });
+            expect(JSON.parse(error.message).message).to.contain("RoleAssignmentSchedule.Remove.Directory");
+            const user = readOnly.handle(graphRequest("GET", `https://graph.microsoft.com/v1.0/users/${alice}?$select=id,userType`));
+            expect(user).to.deep.include({ statusCode: 403 });
+            expect(user.body).to.have.nested.property("error.code", "Authorization_RequestDenied");
+            expect(readOnly.snapshot().roleAssignments).to.have.length(2);
+        });
+
+        it("reads a user's type, member or guest, and answers 404 for anything else; revoking a guest answers 200 though nothing is revoked", () => {
+            const graph = new FakeGraph(directory({ guests: [guest] }), identity, stackPermissions);
+            const read = (id: string) => graph.handle(graphRequest("GET", `https://graph.microsoft.com/v1.0/users/${id}?$select=id,userType`));
+            expect(read(alice).body).to.deep.equal({ id: alice, userType: "Member" });
+            expect(read(guest).body).to.deep.equal({ id: guest, userType: "Guest" });
+            expect(read("7d9e8f10-2a3b-4c5d-9e6f-7a8b9c0d1e2f").statusCode).to.equal(404);
+            expect(graph.handle(graphRequest("POST", `https://graph.microsoft.com/v1.0/users/${guest}/revokeSignInSessions`)).statusCode).to.equal(200);
+        });
+
         it("records every request with its method, URL and status", () => {
-            const graph = new FakeGraph(directory(), identity);
+            const graph = new FakeGraph(directory(), identity, everyPermission);
             graph.handle(graphRequest("DELETE", `${assignmentsUrl}/nope`));
             expect(graph.calls).to.deep.equal([{ method: "DELETE", url: `${assignmentsUrl}/nope`, status: 404 }]);
         });
@@ -211,7 +336,7 @@ describe("playbook replay fakes", () => {
 
         it("stops the replay when the playbook calls a host it does not know", () => {
             const cloud = new FakeCloud(
-                new FakeGraph(directory(), identity),
+                new FakeGraph(directory(), identity, everyPermission),
                 new FakeSentinel("/x/providers/Microsoft.SecurityInsights/Incidents/1", { status: "New", severity: "Low" }),
                 vault,
                 undefined,
@@ -228,6 +353,7 @@ describe("playbook replay fakes", () => {
             expect(parseDirectoryState({ users: [alice] })).to.deep.equal({
                 roleAssignments: [],
                 users: [alice],
+                guests: [],
                 servicePrincipals: [],
                 groups: [],
                 faults: [],

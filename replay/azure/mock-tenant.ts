@@ -14,10 +14,20 @@ export const identityPrincipalId = "5e1d0c9b-0000-4000-8000-0000000000b1";
 const graphAppId = "00000003-0000-0000-c000-000000000000";
 const securityInsightsAppId = "98785600-1bb7-4fb9-b9fa-19afe2c8a360";
 
-/** Graph's app role ids by permission value, as a real tenant answers (graph.md). Tests may swap one. */
+/**
+ * Graph's app role ids by permission value, as a real tenant answers (the Graph permissions
+ * reference; the same ids in every tenant). Tests may swap one.
+ */
 export const graphAppRoleIds: Record<string, string> = {
     "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
     "RoleManagement.Read.Directory": "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+    "RoleAssignmentSchedule.Read.Directory": "d5fe8ce8-684c-4c83-a52c-46e882ce4be1",
+    "RoleAssignmentSchedule.Remove.Directory": "d3495511-98b7-4df3-b317-4e35c19f6129",
+    "RoleAssignmentSchedule.ReadWrite.Directory": "dd199f4a-f148-40a4-a2ec-f0069cc799ec",
+    "PrivilegedAssignmentSchedule.Read.AzureADGroup": "cd4161cb-f098-48f8-a884-1eda9a42434c",
+    "PrivilegedAssignmentSchedule.Remove.AzureADGroup": "55d1104b-3821-413d-b3ca-e2393d333cd3",
+    "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup": "41202f2c-f7ab-45be-b001-85c9728b9d69",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
     "User.RevokeSessions.All": "77f3a031-c388-4f99-b373-dc68676a979e",
     "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
     "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",

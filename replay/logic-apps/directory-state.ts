@@ -1,34 +1,59 @@
 /**
  * The fake directory a replay runs against (`--directory <state.json>`):
- * `{ roleAssignments: [{ id, principalId, roleDefinitionId, directoryScopeId }], users: [id],
- *    servicePrincipals: [id], groups: [id], faults: [{ method, path, status, times }] }`.
+ * `{ roleAssignments: [{ id, principalId, roleDefinitionId, directoryScopeId, assignmentType?,
+ *    memberType?, startDateTime?, endDateTime? }], users: [id], guests: [id],
+ *    servicePrincipals: [id], groups: [id], faults: [{ method, path, status, code?, times }],
+ *    pageSize? }`.
  * Every key is optional (an absent list is empty); an unknown key is an error, so a typo such as
  * `roleAssignment` cannot silently leave the directory empty.
  */
 import { isJsonObject } from "./values";
 
+/**
+ * One active role assignment, as PIM's instances list shows it. The defaults describe what an
+ * assignment made outside PIM looks like there: assigned (not activated), direct, permanent.
+ */
 export interface RoleAssignment {
     readonly id: string;
     readonly principalId: string;
     readonly roleDefinitionId: string;
     /** `/` for tenant-wide, `/administrativeUnits/<id>` for an administrative unit. */
     readonly directoryScopeId: string;
+    /** `Assigned` (default) or `Activated` (a PIM activation of an eligible assignment). */
+    readonly assignmentType?: "Assigned" | "Activated";
+    /** `Direct` (default), or `Group` / `Inherited` (held through a role-assignable group). */
+    readonly memberType?: "Direct" | "Group" | "Inherited";
+    /** ISO 8601, or null (default). */
+    readonly startDateTime?: string | null;
+    /** ISO 8601 for a time-bound assignment, or null (default): permanent. */
+    readonly endDateTime?: string | null;
 }
 
-/** Answers `status` to requests with `method` whose URL path contains `path`, for the first `times` of them. */
+/**
+ * Answers `status` (and the Graph error `code`, if given) to requests with `method` whose URL
+ * path contains `path`, for the first `times` of them. With `handled`, the request takes effect
+ * first and only its answer is the fault: a service that did the work but answered an error.
+ */
 export interface GraphFault {
     readonly method: string;
     readonly path: string;
     readonly status: number;
+    readonly code?: string;
+    readonly handled?: boolean;
     readonly times: number;
 }
 
 export interface DirectoryState {
     readonly roleAssignments: readonly RoleAssignment[];
+    /** Member users. */
     readonly users: readonly string[];
+    /** Guest (B2B) users: users too, with userType Guest. */
+    readonly guests?: readonly string[];
     readonly servicePrincipals: readonly string[];
     readonly groups: readonly string[];
     readonly faults: readonly GraphFault[];
+    /** How many items a page of a Graph collection holds before @odata.nextLink (default 100). */
+    readonly pageSize?: number;
 }
 
 /** A directory state file that is not what {@link parseDirectoryState} expects; the message names the place. */
@@ -39,20 +64,26 @@ export class DirectoryStateError extends Error {
     }
 }
 
-export const emptyDirectory: DirectoryState = { roleAssignments: [], users: [], servicePrincipals: [], groups: [], faults: [] };
+export const emptyDirectory: DirectoryState = { roleAssignments: [], users: [], guests: [], servicePrincipals: [], groups: [], faults: [] };
 
-const stateKeys = ["roleAssignments", "users", "servicePrincipals", "groups", "faults"];
+const stateKeys = ["roleAssignments", "users", "guests", "servicePrincipals", "groups", "faults", "pageSize"];
 
 export function parseDirectoryState(value: unknown): DirectoryState {
     if (!isJsonObject(value)) throw new DirectoryStateError("must be a JSON object");
     const unknown = Object.keys(value).filter((key) => !stateKeys.includes(key));
     if (unknown.length > 0) throw new DirectoryStateError(`unknown key(s) ${unknown.join(", ")} (expected ${stateKeys.join(", ")})`);
+    const pageSize = value.pageSize;
+    if (pageSize !== undefined && (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 1)) {
+        throw new DirectoryStateError(`pageSize must be a positive integer, not ${JSON.stringify(pageSize)}`);
+    }
     return {
         roleAssignments: listOf(value.roleAssignments, "roleAssignments", readRoleAssignment),
         users: listOf(value.users, "users", readId),
+        guests: listOf(value.guests, "guests", readId),
         servicePrincipals: listOf(value.servicePrincipals, "servicePrincipals", readId),
         groups: listOf(value.groups, "groups", readId),
         faults: listOf(value.faults, "faults", readFault),
+        ...(pageSize === undefined ? {} : { pageSize }),
     };
 }
 
@@ -67,8 +98,12 @@ function readId(item: unknown, where: string): string {
     return item;
 }
 
+const assignmentKeys = ["id", "principalId", "roleDefinitionId", "directoryScopeId", "assignmentType", "memberType", "startDateTime", "endDateTime"];
+
 function readRoleAssignment(item: unknown, where: string): RoleAssignment {
     if (!isJsonObject(item)) throw new DirectoryStateError(`${where} must be an object`);
+    const unknown = Object.keys(item).filter((key) => !assignmentKeys.includes(key));
+    if (unknown.length > 0) throw new DirectoryStateError(`${where} has unknown key(s) ${unknown.join(", ")} (expected ${assignmentKeys.join(", ")})`);
     const field = (name: string) => readId(item[name], `${where}.${name}`);
     const assignment = {
         id: field("id"),
@@ -78,12 +113,37 @@ function readRoleAssignment(item: unknown, where: string): RoleAssignment {
     };
     if (!assignment.directoryScopeId.startsWith("/"))
         throw new DirectoryStateError(`${where}.directoryScopeId must start with / ("/" or "/administrativeUnits/<id>")`);
-    return assignment;
+    const assignmentType = oneOf(item.assignmentType, ["Assigned", "Activated"] as const, `${where}.assignmentType`);
+    const memberType = oneOf(item.memberType, ["Direct", "Group", "Inherited"] as const, `${where}.memberType`);
+    return {
+        ...assignment,
+        ...(assignmentType === undefined ? {} : { assignmentType }),
+        ...(memberType === undefined ? {} : { memberType }),
+        ...optionalDateTime(item, "startDateTime", where),
+        ...optionalDateTime(item, "endDateTime", where),
+    };
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+        throw new DirectoryStateError(`${where} must be one of ${allowed.join(", ")}, not ${JSON.stringify(value)}`);
+    }
+    return value as T;
+}
+
+function optionalDateTime(item: Record<string, unknown>, key: "startDateTime" | "endDateTime", where: string): Partial<RoleAssignment> {
+    const value = item[key];
+    if (value === undefined) return {};
+    if (value !== null && (typeof value !== "string" || Number.isNaN(Date.parse(value)))) {
+        throw new DirectoryStateError(`${where}.${key} must be an ISO 8601 date and time or null, not ${JSON.stringify(value)}`);
+    }
+    return { [key]: value };
 }
 
 function readFault(item: unknown, where: string): GraphFault {
     if (!isJsonObject(item)) throw new DirectoryStateError(`${where} must be an object`);
-    const { method, path, status, times } = item;
+    const { method, path, status, code, handled, times } = item;
     if (typeof method !== "string" || !/^(GET|POST|PUT|PATCH|DELETE)$/i.test(method))
         throw new DirectoryStateError(`${where}.method must be an HTTP method, not ${JSON.stringify(method)}`);
     if (typeof path !== "string" || path === "") throw new DirectoryStateError(`${where}.path must be a non-empty string`);
@@ -91,5 +151,8 @@ function readFault(item: unknown, where: string): GraphFault {
         throw new DirectoryStateError(`${where}.status must be an HTTP error status (400-599), not ${JSON.stringify(status)}`);
     }
     if (typeof times !== "number" || !Number.isInteger(times) || times < 1) throw new DirectoryStateError(`${where}.times must be a positive integer`);
-    return { method: method.toUpperCase(), path, status, times };
+    if (code !== undefined && (typeof code !== "string" || code === ""))
+        throw new DirectoryStateError(`${where}.code must be a non-empty string (a Graph error code)`);
+    if (handled !== undefined && typeof handled !== "boolean") throw new DirectoryStateError(`${where}.handled must be true or false`);
+    return { method: method.toUpperCase(), path, status, times, ...(code === undefined ? {} : { code }), ...(handled === undefined ? {} : { handled }) };
 }

@@ -1,19 +1,31 @@
 /**
- * A fake Microsoft Graph holding a directory. It serves only the v1.0 calls pimguard makes,
- * each answered as Graph documents it:
- * - `GET    /v1.0/roleManagement/directory/roleAssignments?$filter=...` lists active
- *   assignments; the filter is parsed (`<property> eq '<value>'` clauses joined by `and`, on
- *   principalId, roleDefinitionId, directoryScopeId; ids compared case-insensitively) and a
- *   filter it cannot parse is a 400, as Graph answers;
- * - `DELETE /v1.0/roleManagement/directory/roleAssignments/{id}`: 204, or 404
- *   `Request_ResourceNotFound` when there is no such assignment;
- * - `POST   /v1.0/users/{id}/revokeSignInSessions`: 200 `{ value: true }` for a user, 404 for
- *   any other id (service principals and groups have no sign-in sessions).
- * Any other method or path is a 404 naming what was asked, so a typo in a URI fails a test.
- * A request without the playbook's managed identity (audience Graph) is a 401. Injected faults
- * answer before routing. Every request is recorded, retries included.
+ * A fake Microsoft Graph holding a directory. It serves only the v1.0 calls pimguard's workflows
+ * make, each answered as Graph documents it (sources in graph-permissions.ts and beside each
+ * behaviour below), and it enforces the identity's application permissions:
+ * - `GET /roleManagement/directory/roleAssignmentScheduleInstances?$filter=...`: PIM's view of
+ *   the active assignments (whatever made them), paged with `@odata.nextLink`. The filter is
+ *   parsed (`<property> eq '<value>'` joined by `and`); a filter it cannot parse is a 400.
+ * - `POST /roleManagement/directory/roleAssignmentScheduleRequests` with `action: adminRemove`:
+ *   201 and a request with status `Revoked`. The request names only principal, role and scope,
+ *   and Microsoft documents no rule for which active assignment it ends when several share
+ *   them, so the fake takes the least favourable reading: it ends every direct instance of the
+ *   principal and role at that scope, activations included. Nothing to remove: 400
+ *   `RoleAssignmentDoesNotExist` (the code public tooling reports; Microsoft's v1.0 docs list none).
+ * - `GET` and `DELETE /roleManagement/directory/roleAssignments[/{id}]` (the opt-in direct path):
+ *   204, or 404 `Request_ResourceNotFound`.
+ * - `GET /users/{id}`: the user with `userType` (`Member` or `Guest`), 404 for any other id.
+ * - `POST /users/{id}/revokeSignInSessions`: 200 `{ value: true }` for any user - for a guest too,
+ *   although Graph revokes nothing there (docs: external users sign in through their home
+ *   tenant; microsoft-graph-docs-contrib#1666 saw the 200) - and 404 for any other id.
+ * A call the identity's permissions do not allow is a 403 shaped as Graph answers it: PIM's
+ * endpoints wrap `PermissionScopeNotGranted` in an `UnknownError` whose message is JSON (seen in a
+ * public field report of a managed identity calling them), directory endpoints answer
+ * `Authorization_RequestDenied`. Any other method or path is a 404 naming what was asked, so a
+ * typo in a URI fails a test. A request without the playbook's managed identity (audience Graph)
+ * is a 401. Injected faults answer before routing. Every request is recorded, retries included.
  */
 import { DirectoryState, GraphFault, RoleAssignment } from "./directory-state";
+import { findGraphOperation, GraphPermission } from "./graph-permissions";
 import { HttpRequest, HttpResponse } from "./network";
 import { isJsonObject } from "./values";
 
@@ -26,19 +38,42 @@ export interface GraphCall {
 }
 
 const graphAudiences = ["https://graph.microsoft.com", "https://graph.microsoft.com/"];
-const assignmentsPath = "/v1.0/roleManagement/directory/roleAssignments";
-const filterableProperties = ["principalId", "roleDefinitionId", "directoryScopeId"] as const;
-type FilterableProperty = (typeof filterableProperties)[number];
+const base = "/v1.0";
+const instancesPath = "/roleManagement/directory/roleAssignmentScheduleInstances";
+const requestsPath = "/roleManagement/directory/roleAssignmentScheduleRequests";
+const assignmentsPath = "/roleManagement/directory/roleAssignments";
+const defaultPageSize = 100;
+const assignmentFilterProperties = ["principalId", "roleDefinitionId", "directoryScopeId"] as const;
+const instanceFilterProperties = [...assignmentFilterProperties, "assignmentType", "memberType"] as const;
+type FilterableProperty = (typeof instanceFilterProperties)[number];
+
+/** A role assignment as roleAssignmentScheduleInstances lists it (Graph v1.0 unifiedRoleAssignmentScheduleInstance). */
+export interface ScheduleInstance {
+    readonly id: string;
+    readonly principalId: string;
+    readonly roleDefinitionId: string;
+    readonly directoryScopeId: string;
+    readonly appScopeId: null;
+    readonly startDateTime: string | null;
+    readonly endDateTime: string | null;
+    readonly assignmentType: string;
+    readonly memberType: string;
+    readonly roleAssignmentOriginId: string;
+    readonly roleAssignmentScheduleId: string;
+}
 
 export class FakeGraph {
     readonly calls: GraphCall[] = [];
     private roleAssignments: RoleAssignment[];
     private readonly faults: { fault: GraphFault; remaining: number }[];
+    private requestCount = 0;
 
     constructor(
         private readonly state: DirectoryState,
         /** The only identity the fake accepts (the playbook's user-assigned identity). */
         private readonly identityResourceId: string,
+        /** The Graph application permissions that identity holds. */
+        private readonly permissions: readonly GraphPermission[],
     ) {
         this.roleAssignments = [...state.roleAssignments];
         this.faults = state.faults.map((fault) => ({ fault, remaining: fault.times }));
@@ -65,8 +100,17 @@ export class FakeGraph {
         const url = new URL(request.url);
         const path = decodeURIComponent(url.pathname);
         const fault = this.takeFault(request.method, path);
-        if (fault !== undefined) return faultResponse(fault.status);
-        return this.route(request.method, path, url.searchParams);
+        if (fault !== undefined && fault.handled !== true) return faultResponse(fault);
+        const answer = this.serve(request.method, path, url.searchParams, request.body);
+        return fault === undefined ? answer : faultResponse(fault);
+    }
+
+    private serve(method: string, path: string, query: URLSearchParams, body: unknown): HttpResponse {
+        if (!path.startsWith(`${base}/`)) return unknownPath(method, path);
+        const relative = path.slice(base.length);
+        const refusal = this.checkPermission(method, relative, body);
+        if (refusal !== undefined) return refusal;
+        return this.route(method, relative, query, body);
     }
 
     private checkAuthentication(authentication: unknown): string | undefined {
@@ -82,6 +126,21 @@ export class FakeGraph {
         return undefined;
     }
 
+    /** A 403 when the identity holds none of the permissions that allow the call; undefined when it may go on. */
+    private checkPermission(method: string, path: string, body: unknown): HttpResponse | undefined {
+        const action = isJsonObject(body) && typeof body.action === "string" ? body.action : undefined;
+        const operation = findGraphOperation(method, templatePath(path), action);
+        if (operation === undefined || operation.permissions.some((permission) => this.permissions.includes(permission))) return undefined;
+        if (path.startsWith("/roleManagement/directory/roleAssignmentSchedule")) {
+            const inner = {
+                errorCode: "PermissionScopeNotGranted",
+                message: `Authorization failed due to missing permission scope ${operation.permissions.join(",")}.`,
+            };
+            return graphError(403, "UnknownError", JSON.stringify(inner));
+        }
+        return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    }
+
     private takeFault(method: string, path: string): GraphFault | undefined {
         const entry = this.faults.find((candidate) => candidate.remaining > 0 && candidate.fault.method === method && path.includes(candidate.fault.path));
         if (entry === undefined) return undefined;
@@ -89,13 +148,82 @@ export class FakeGraph {
         return entry.fault;
     }
 
-    private route(method: string, path: string, query: URLSearchParams): HttpResponse {
+    private route(method: string, path: string, query: URLSearchParams, body: unknown): HttpResponse {
+        if (path === instancesPath && method === "GET") return this.listInstances(query);
+        if (path === requestsPath && method === "POST") return this.createScheduleRequest(body);
         if (path === assignmentsPath && method === "GET") return this.listAssignments(query);
         const assignmentId = matchSegment(path, `${assignmentsPath}/`, "");
         if (assignmentId !== undefined && method === "DELETE") return this.deleteAssignment(assignmentId);
-        const userId = matchSegment(path, "/v1.0/users/", "/revokeSignInSessions");
-        if (userId !== undefined && method === "POST") return this.revokeSessions(userId);
-        return graphError(404, "UnknownPath", `The replay's Graph serves only the calls pimguard makes; ${method} ${path} is not one of them.`);
+        const userId = matchSegment(path, "/users/", "");
+        if (userId !== undefined && method === "GET") return this.getUser(userId, query);
+        const revokedUserId = matchSegment(path, "/users/", "/revokeSignInSessions");
+        if (revokedUserId !== undefined && method === "POST") return this.revokeSessions(revokedUserId);
+        return unknownPath(method, `${base}${path}`);
+    }
+
+    private listInstances(query: URLSearchParams): HttpResponse {
+        const unsupported = [...query.keys()].filter((key) => key !== "$filter" && key !== "$skiptoken");
+        if (unsupported.length > 0)
+            return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
+        const filter = query.get("$filter");
+        const clauses = filter === null ? [] : parseFilter(filter, instanceFilterProperties);
+        if (clauses === undefined) return graphError(400, "BadRequest", `Invalid filter clause: ${filter}`);
+        const matching = this.roleAssignments.map(asInstance).filter((instance) => clauses.every(({ property, value }) => sameId(instance[property], value)));
+        return this.page(`${base}${instancesPath}`, "roleManagement/directory/roleAssignmentScheduleInstances", query, matching);
+    }
+
+    /** One page of a collection; `@odata.nextLink` repeats the query with where the next page starts. */
+    private page(path: string, contextPath: string, query: URLSearchParams, items: readonly unknown[]): HttpResponse {
+        const token = query.get("$skiptoken");
+        const start = token === null ? 0 : Number(token);
+        if (!Number.isInteger(start) || start < 0 || start > items.length) return graphError(400, "BadRequest", `Invalid $skiptoken ${JSON.stringify(token)}.`);
+        const size = this.state.pageSize ?? defaultPageSize;
+        const value = items.slice(start, start + size);
+        const body: Record<string, unknown> = { "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${contextPath}`, value };
+        if (start + size < items.length) {
+            const next = new URLSearchParams(query);
+            next.set("$skiptoken", String(start + size));
+            body["@odata.nextLink"] = `https://${graphHost}${path}?${next.toString()}`;
+        }
+        return { statusCode: 200, headers: jsonHeaders, body };
+    }
+
+    private createScheduleRequest(body: unknown): HttpResponse {
+        if (!isJsonObject(body)) return graphError(400, "BadRequest", "The request body must be a unifiedRoleAssignmentScheduleRequest object.");
+        if (body.action !== "adminRemove")
+            return graphError(400, "BadRequest", `The replay serves the adminRemove action only, not ${JSON.stringify(body.action)}.`);
+        for (const field of ["principalId", "roleDefinitionId", "directoryScopeId"]) {
+            if (typeof body[field] !== "string" || body[field] === "") return graphError(400, "BadRequest", `The request needs a ${field}.`);
+        }
+        const { principalId, roleDefinitionId, directoryScopeId } = body as Record<string, string>;
+        const ended = (assignment: RoleAssignment) =>
+            sameId(assignment.principalId, principalId!) &&
+            sameId(assignment.roleDefinitionId, roleDefinitionId!) &&
+            sameId(assignment.directoryScopeId, directoryScopeId!) &&
+            (assignment.memberType ?? "Direct") === "Direct";
+        const before = this.roleAssignments.length;
+        this.roleAssignments = this.roleAssignments.filter((assignment) => !ended(assignment));
+        if (this.roleAssignments.length === before) {
+            return graphError(400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
+        }
+        this.requestCount += 1;
+        return {
+            statusCode: 201,
+            headers: jsonHeaders,
+            body: {
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleRequests/$entity",
+                id: `00000000-0000-4000-8000-${String(this.requestCount).padStart(12, "0")}`,
+                status: "Revoked",
+                action: "adminRemove",
+                principalId,
+                roleDefinitionId,
+                directoryScopeId,
+                appScopeId: null,
+                justification: typeof body.justification === "string" ? body.justification : null,
+                isValidationOnly: false,
+                completedDateTime: null,
+            },
+        };
     }
 
     private listAssignments(query: URLSearchParams): HttpResponse {
@@ -103,9 +231,11 @@ export class FakeGraph {
         if (unsupported.length > 0)
             return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
         const filter = query.get("$filter");
-        const clauses = filter === null ? [] : parseFilter(filter);
+        const clauses = filter === null ? [] : parseFilter(filter, assignmentFilterProperties);
         if (clauses === undefined) return graphError(400, "BadRequest", `Invalid filter clause: ${filter}`);
-        const value = this.roleAssignments.filter((assignment) => clauses.every(({ property, value: wanted }) => sameId(assignment[property], wanted)));
+        const value = this.roleAssignments
+            .filter((assignment) => clauses.every(({ property, value: wanted }) => sameId(asInstance(assignment)[property], wanted)))
+            .map(({ id, principalId, roleDefinitionId, directoryScopeId }) => ({ id, principalId, roleDefinitionId, directoryScopeId }));
         return {
             statusCode: 200,
             headers: jsonHeaders,
@@ -120,13 +250,52 @@ export class FakeGraph {
         return { statusCode: 204, headers: {} };
     }
 
+    private getUser(userId: string, query: URLSearchParams): HttpResponse {
+        const userType = this.userTypeOf(userId);
+        if (userType === undefined) return notFound(userId);
+        const selected = (query.get("$select") ?? "id,userType").split(",").map((name) => name.trim());
+        const user: Record<string, unknown> = { id: userId.toLowerCase(), userType, accountEnabled: true };
+        return { statusCode: 200, headers: jsonHeaders, body: Object.fromEntries(Object.entries(user).filter(([name]) => selected.includes(name))) };
+    }
+
     private revokeSessions(userId: string): HttpResponse {
-        if (!this.state.users.some((user) => sameId(user, userId))) return notFound(userId);
+        if (this.userTypeOf(userId) === undefined) return notFound(userId);
         return { statusCode: 200, headers: jsonHeaders, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", value: true } };
+    }
+
+    private userTypeOf(id: string): "Member" | "Guest" | undefined {
+        if (this.state.users.some((user) => sameId(user, id))) return "Member";
+        if ((this.state.guests ?? []).some((guest) => sameId(guest, id))) return "Guest";
+        return undefined;
     }
 }
 
+/** An assignment as PIM's instances list shows it: the assignment's id is its instance's origin. */
+function asInstance(assignment: RoleAssignment): ScheduleInstance {
+    return {
+        id: assignment.id,
+        principalId: assignment.principalId,
+        roleDefinitionId: assignment.roleDefinitionId,
+        directoryScopeId: assignment.directoryScopeId,
+        appScopeId: null,
+        startDateTime: assignment.startDateTime ?? null,
+        endDateTime: assignment.endDateTime ?? null,
+        assignmentType: assignment.assignmentType ?? "Assigned",
+        memberType: assignment.memberType ?? "Direct",
+        roleAssignmentOriginId: assignment.id,
+        roleAssignmentScheduleId: assignment.id,
+    };
+}
+
 const jsonHeaders = { "Content-Type": "application/json" };
+
+/** The path with each id-like segment after a collection written `{}`, to find its operation. */
+function templatePath(path: string): string {
+    const userMatch = /^\/users\/[^/]+(\/revokeSignInSessions)?$/.exec(path);
+    if (userMatch !== null) return `/users/{}${userMatch[1] ?? ""}`;
+    if (path.startsWith(`${assignmentsPath}/`)) return `${assignmentsPath}/{}`;
+    return path;
+}
 
 /** The text between `prefix` and `suffix` when it is one path segment. */
 function matchSegment(path: string, prefix: string, suffix: string): string | undefined {
@@ -139,14 +308,17 @@ function sameId(left: string, right: string): boolean {
     return left.toLowerCase() === right.toLowerCase();
 }
 
-/** `principalId eq 'x' and roleDefinitionId eq 'y'`; undefined when it is not that shape. */
-export function parseFilter(filter: string): { property: FilterableProperty; value: string }[] | undefined {
+/** `principalId eq 'x' and roleDefinitionId eq 'y'`; undefined when it is not that shape or names another property. */
+export function parseFilter(
+    filter: string,
+    properties: readonly FilterableProperty[] = instanceFilterProperties,
+): { property: FilterableProperty; value: string }[] | undefined {
     const clause = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*/i;
     const clauses: { property: FilterableProperty; value: string }[] = [];
     let rest = filter;
     for (;;) {
         const match = clause.exec(rest);
-        const property = filterableProperties.find((name) => name.toLowerCase() === match?.[1]?.toLowerCase());
+        const property = properties.find((name) => name.toLowerCase() === match?.[1]?.toLowerCase());
         if (match === null || property === undefined) return undefined;
         clauses.push({ property, value: match[2]!.replace(/''/g, "'") });
         rest = rest.slice(match[0].length);
@@ -165,8 +337,13 @@ function notFound(id: string): HttpResponse {
     return graphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
 }
 
-function faultResponse(status: number): HttpResponse {
-    switch (status) {
+function unknownPath(method: string, path: string): HttpResponse {
+    return graphError(404, "UnknownPath", `The replay's Graph serves only the calls pimguard makes; ${method} ${path} is not one of them.`);
+}
+
+function faultResponse(fault: GraphFault): HttpResponse {
+    if (fault.code !== undefined) return graphError(fault.status, fault.code, `Injected fault: HTTP ${fault.status} ${fault.code}.`);
+    switch (fault.status) {
         case 403:
             return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
         case 404:
@@ -174,6 +351,6 @@ function faultResponse(status: number): HttpResponse {
         case 429:
             return { ...graphError(429, "TooManyRequests", "Too many requests."), headers: { ...jsonHeaders, "Retry-After": "1" } };
         default:
-            return graphError(status, status >= 500 ? "ServiceUnavailable" : "BadRequest", `Injected fault: HTTP ${status}.`);
+            return graphError(fault.status, fault.status >= 500 ? "ServiceUnavailable" : "BadRequest", `Injected fault: HTTP ${fault.status}.`);
     }
 }

@@ -15,6 +15,8 @@ interface NavigationFact {
 interface EntityTypeFact {
     readonly key?: string;
     readonly properties?: readonly string[];
+    /** For a schedule request: the values its `action` may take. */
+    readonly actions?: readonly string[];
     readonly navigationProperties: Readonly<Record<string, NavigationFact>>;
 }
 
