@@ -11,6 +11,7 @@ const guard = new PimGuard("pimguard", {
     privilegedRoles: settings.privilegedRoles,
     exemptPrincipals: settings.exemptPrincipals,
     mode: settings.mode,
+    removalMethod: settings.removalMethod,
     revokeSessions: settings.revokeSessions,
     closeIncidents: settings.closeIncidents,
     ruleFrequencyMinutes: settings.ruleFrequencyMinutes,

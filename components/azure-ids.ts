@@ -1,3 +1,5 @@
+import type { RemovalMethod } from "./config";
+
 /** Azure built-in role definition ids (the same in every subscription). */
 export const azureRoleIds = {
     /** Comment on, update and close incidents: what the playbook does in Sentinel. */
@@ -15,8 +17,19 @@ export const microsoftAppIds = {
     azureSecurityInsights: "98785600-1bb7-4fb9-b9fa-19afe2c8a360",
 } as const;
 
-/** The Microsoft Graph application permissions the playbook needs, and nothing more. */
-export const playbookGraphAppRoles = ["RoleManagement.ReadWrite.Directory", "User.RevokeSessions.All"] as const;
+/**
+ * The Microsoft Graph application permissions the playbook needs, and nothing more: read PIM's
+ * view of active assignments, remove them (a delete-only permission, unless the deployment opted
+ * into direct deletes), read whether a principal is a member or a guest user, revoke a user's
+ * sessions. None of the default ones can grant a role.
+ */
+export function playbookGraphAppRoles(removalMethod: RemovalMethod): string[] {
+    const remove =
+        removalMethod === "adminRemove"
+            ? ["RoleAssignmentSchedule.Read.Directory", "RoleAssignmentSchedule.Remove.Directory"]
+            : ["RoleManagement.ReadWrite.Directory"];
+    return [...remove, "User.Read.All", "User.RevokeSessions.All"].sort();
+}
 
 /** The full ARM id of a built-in role definition in a subscription. */
 export function roleDefinitionId(subscriptionId: string, roleId: string): string {

@@ -8,6 +8,15 @@ export const modes: readonly Mode[] = ["remediate", "reportOnly"];
 /** Tags for every taggable resource; values may be Pulumi outputs. */
 export type Tags = pulumi.Input<Record<string, pulumi.Input<string>>>;
 
+/**
+ * How the playbook removes a standing assignment. `adminRemove` (the default) asks PIM through a
+ * remove request, with a permission that can only remove; `roleAssignmentDelete` deletes the
+ * role assignment directly, which needs RoleManagement.ReadWrite.Directory: a permission that can
+ * also grant any role. Opt in only where PIM's remove request cannot remove what you find.
+ */
+export type RemovalMethod = "adminRemove" | "roleAssignmentDelete";
+export const removalMethods: readonly RemovalMethod[] = ["adminRemove", "roleAssignmentDelete"];
+
 /** A principal that may hold roles outside PIM (a break-glass account): alerted on, never touched. */
 export interface ExemptPrincipal {
     /** Entra object id of the user, service principal or group. */
@@ -31,6 +40,7 @@ export interface GuardPolicy {
     privilegedRoles: DirectoryRole[];
     exemptPrincipals: ExemptPrincipal[];
     mode: Mode;
+    removalMethod: RemovalMethod;
     revokeSessions: boolean;
     closeIncidents: boolean;
     ruleFrequencyMinutes: number;
@@ -44,6 +54,7 @@ export const defaultPolicy: Readonly<GuardPolicy> = Object.freeze({
     privilegedRoles: [...privilegedBuiltInRoles],
     exemptPrincipals: [],
     mode: "remediate",
+    removalMethod: "adminRemove",
     revokeSessions: true,
     closeIncidents: true,
     ruleFrequencyMinutes: 5,
@@ -84,6 +95,7 @@ export const configKeys = [
     "privilegedRoles",
     "exemptPrincipals",
     "mode",
+    "removalMethod",
     "revokeSessions",
     "closeIncidents",
     "ruleFrequencyMinutes",
@@ -127,6 +139,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
             problems,
         ),
         mode: checkMode(reader.optionalString("mode") ?? defaultPolicy.mode, keyName("mode"), problems),
+        removalMethod: checkRemovalMethod(reader.optionalString("removalMethod") ?? defaultPolicy.removalMethod, keyName("removalMethod"), problems),
         revokeSessions: reader.boolean("revokeSessions", defaultPolicy.revokeSessions),
         closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
         ruleFrequencyMinutes: reader.ruleFrequency(),
@@ -148,6 +161,13 @@ export interface GuardPolicyArgs {
     exemptPrincipals?: ExemptPrincipal[];
     /** `remediate` (default) removes assignments; `reportOnly` only comments what it would remove. */
     mode?: Mode;
+    /**
+     * `adminRemove` (default): PIM's remove request, with a permission that can only remove.
+     * `roleAssignmentDelete`: deletes role assignments directly and grants the identity
+     * RoleManagement.ReadWrite.Directory, which can also grant any role; opt in only if PIM's
+     * remove request fails in your tenant.
+     */
+    removalMethod?: RemovalMethod;
     /** Revoke a user's sign-in sessions after removing the role. Default true. */
     revokeSessions?: boolean;
     /** Close the incident as True Positive when remediation succeeded. Default true. */
@@ -173,6 +193,7 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
         privilegedRoles: roles.map((role) => given?.find((entry): entry is DirectoryRole => sameCustomRole(entry, role)) ?? role),
         exemptPrincipals: checkExemptPrincipals(args.exemptPrincipals ?? defaultPolicy.exemptPrincipals, `${argPrefix}.exemptPrincipals`, problems),
         mode: checkMode(args.mode ?? defaultPolicy.mode, `${argPrefix}.mode`, problems),
+        removalMethod: checkRemovalMethod(args.removalMethod ?? defaultPolicy.removalMethod, `${argPrefix}.removalMethod`, problems),
         revokeSessions: checkBoolean(args.revokeSessions ?? defaultPolicy.revokeSessions, `${argPrefix}.revokeSessions`, problems),
         closeIncidents: checkBoolean(args.closeIncidents ?? defaultPolicy.closeIncidents, `${argPrefix}.closeIncidents`, problems),
         ruleFrequencyMinutes: checkRuleFrequency(
@@ -301,6 +322,14 @@ export function checkMode(value: unknown, key: string, problems: string[]): Mode
     }
     problems.push(`${key} is ${show(value)}; allowed: ${modes.map((mode) => `"${mode}"`).join(" or ")}`);
     return "reportOnly";
+}
+
+export function checkRemovalMethod(value: unknown, key: string, problems: string[]): RemovalMethod {
+    if (typeof value === "string" && (removalMethods as readonly string[]).includes(value)) {
+        return value as RemovalMethod;
+    }
+    problems.push(`${key} is ${show(value)}; allowed: ${removalMethods.map((method) => `"${method}"`).join(" or ")}`);
+    return "adminRemove";
 }
 
 export function checkRuleFrequency(value: unknown, key: string, problems: string[]): number {

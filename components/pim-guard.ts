@@ -107,7 +107,13 @@ export class PimGuard extends pulumi.ComponentResource {
         );
         this.identity = new PlaybookIdentity(
             `${name}-identity`,
-            { ...placement, subscriptionId: client.subscriptionId, workspaceId: workspace.id, vaultId: this.secretsVault.vaultId },
+            {
+                ...placement,
+                subscriptionId: client.subscriptionId,
+                workspaceId: workspace.id,
+                vaultId: this.secretsVault.vaultId,
+                removalMethod: policy.removalMethod,
+            },
             { parent: this },
         );
         this.detectionRule = new DetectionRule(
@@ -123,6 +129,7 @@ export class PimGuard extends pulumi.ComponentResource {
                 ...playbookPolicyArgs(policy),
                 subscriptionId: client.subscriptionId,
                 identityResourceId: this.identity.resourceId,
+                analyticsRuleId: this.detectionRule.ruleResourceId,
                 keyVaultUri: this.secretsVault.vaultUri,
                 notificationSecretName: this.secretsVault.notificationSecretName,
             },
@@ -188,6 +195,8 @@ export class PimGuard extends pulumi.ComponentResource {
 function playbookPolicyArgs(policy: GuardPolicy) {
     return {
         mode: policy.mode,
+        removalMethod: policy.removalMethod,
+        watchedRoleTemplateIds: policy.privilegedRoles.map((role) => role.templateId),
         revokeSessions: policy.revokeSessions,
         closeIncidents: policy.closeIncidents,
         exemptPrincipalIds: policy.exemptPrincipals.map((principal) => principal.id),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
+import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { getServicePrincipalOutput } from "@pulumi/azuread/getServicePrincipal";
 import { azureRoleIds, microsoftAppIds, roleDefinitionId } from "./azure-ids";
 import { guidInWorkspace } from "./deterministic-guid";
@@ -23,53 +24,43 @@ export interface PlaybookAutomationArgs {
 }
 
 /**
- * Runs the playbook for every new incident of pimguard's rule, and lets Sentinel's own service
- * principal ("Azure Security Insights") start playbooks in the playbook's resource group.
+ * Runs the playbook for every incident of pimguard's rule, when it is created and again whenever
+ * alerts are added to it (a second out-of-PIM assignment grouped into an open incident must be
+ * reconciled too), and lets Sentinel's own service principal ("Azure Security Insights") start
+ * playbooks in the playbook's resource group.
  */
 export class PlaybookAutomation extends pulumi.ComponentResource {
+    /** Runs the playbook when an incident of the rule is created. */
     public readonly automationRule: securityinsights.AutomationRule;
+    /** Runs the playbook when alerts are added to an existing incident of the rule. */
+    public readonly alertsAddedRule: securityinsights.AutomationRule;
 
     constructor(name: string, args: PlaybookAutomationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pimguard:index:PlaybookAutomation", name, {}, opts);
 
         const sentinelRunner = this.grantSentinelAutomationContributor(name, args);
+        // Sentinel checks its right to run the playbook when a rule is saved.
+        const afterGrant = { parent: this, dependsOn: [sentinelRunner] };
         this.automationRule = new securityinsights.AutomationRule(
             name,
-            {
-                workspaceName: args.workspace.name,
-                resourceGroupName: args.workspace.resourceGroupName,
-                automationRuleId: guidInWorkspace(args.workspace, "automation-rule", name),
+            automationRuleArgs(args, guidInWorkspace(args.workspace, "automation-rule", name), {
                 displayName: "pimguard: remove directory roles assigned outside PIM",
-                // Before other automation, so nothing closes the incident before the playbook runs.
-                order: 1,
-                triggeringLogic: {
-                    isEnabled: true,
-                    triggersOn: securityinsights.TriggersOn.Incidents,
-                    triggersWhen: securityinsights.TriggersWhen.Created,
-                    conditions: [
-                        {
-                            conditionType: "Property",
-                            conditionProperties: {
-                                propertyName: securityinsights.AutomationRulePropertyConditionSupportedProperty.IncidentRelatedAnalyticRuleIds,
-                                operator: securityinsights.AutomationRulePropertyConditionSupportedOperator.Contains,
-                                propertyValues: [args.ruleResourceId],
-                            },
-                        },
-                    ],
-                },
-                actions: [
-                    {
-                        actionType: "RunPlaybook",
-                        order: 1,
-                        actionConfiguration: { logicAppResourceId: args.workflowId, tenantId: args.tenantId },
-                    },
-                ],
-            },
-            // Sentinel checks its right to run the playbook when the rule is saved.
-            { parent: this, dependsOn: [sentinelRunner] },
+                triggersWhen: securityinsights.TriggersWhen.Created,
+                conditions: [ofThisRule(args)],
+            }),
+            afterGrant,
+        );
+        this.alertsAddedRule = new securityinsights.AutomationRule(
+            `${name}-alerts-added`,
+            automationRuleArgs(args, guidInWorkspace(args.workspace, "automation-rule-alerts-added", name), {
+                displayName: "pimguard: reconcile alerts added to an open incident",
+                triggersWhen: securityinsights.TriggersWhen.Updated,
+                conditions: [ofThisRule(args), alertsAdded],
+            }),
+            afterGrant,
         );
 
-        this.registerOutputs({ automationRuleId: this.automationRule.id });
+        this.registerOutputs({ automationRuleId: this.automationRule.id, alertsAddedRuleId: this.alertsAddedRule.id });
     }
 
     private grantSentinelAutomationContributor(name: string, args: PlaybookAutomationArgs): authorization.RoleAssignment {
@@ -88,4 +79,49 @@ export class PlaybookAutomation extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+type AutomationCondition =
+    azureInputs.securityinsights.PropertyConditionPropertiesArgs | azureInputs.securityinsights.PropertyArrayChangedConditionPropertiesArgs;
+
+/** Incidents whose related analytics rules include this stack's rule. */
+function ofThisRule(args: PlaybookAutomationArgs): azureInputs.securityinsights.PropertyConditionPropertiesArgs {
+    return {
+        conditionType: "Property",
+        conditionProperties: {
+            propertyName: securityinsights.AutomationRulePropertyConditionSupportedProperty.IncidentRelatedAnalyticRuleIds,
+            operator: securityinsights.AutomationRulePropertyConditionSupportedOperator.Contains,
+            propertyValues: [args.ruleResourceId],
+        },
+    };
+}
+
+/** An update that added alerts to the incident. */
+const alertsAdded: azureInputs.securityinsights.PropertyArrayChangedConditionPropertiesArgs = {
+    conditionType: "PropertyArrayChanged",
+    conditionProperties: {
+        arrayType: securityinsights.AutomationRulePropertyArrayChangedConditionSupportedArrayType.Alerts,
+        changeType: securityinsights.AutomationRulePropertyArrayChangedConditionSupportedChangeType.Added,
+    },
+};
+
+function automationRuleArgs(
+    args: PlaybookAutomationArgs,
+    automationRuleId: pulumi.Input<string>,
+    rule: {
+        displayName: string;
+        triggersWhen: securityinsights.TriggersWhen;
+        conditions: AutomationCondition[];
+    },
+): securityinsights.AutomationRuleArgs {
+    return {
+        workspaceName: args.workspace.name,
+        resourceGroupName: args.workspace.resourceGroupName,
+        automationRuleId,
+        displayName: rule.displayName,
+        // Before other automation, so nothing closes the incident before the playbook runs.
+        order: 1,
+        triggeringLogic: { isEnabled: true, triggersOn: securityinsights.TriggersOn.Incidents, triggersWhen: rule.triggersWhen, conditions: rule.conditions },
+        actions: [{ actionType: "RunPlaybook", order: 1, actionConfiguration: { logicAppResourceId: args.workflowId, tenantId: args.tenantId } }],
+    };
 }

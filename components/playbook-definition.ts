@@ -5,32 +5,83 @@
  * which the workflow resource fills from {@link workflowParameters}. So a `pulumi preview` diff
  * of the workflow shows logic changes only. Plain values in and out, no Pulumi types: the
  * RemediationPlaybook component resolves its inputs and calls these.
+ *
+ * A workflow file may include a shared part: an action written `{ "$include": "<file>.json",
+ * "runAfter": {...} }` is replaced by the action in `playbook/<file>.json`, with that runAfter.
+ * The reconcile logic lives once, in `reconcile.json`, and each workflow that needs it includes
+ * it; what is deployed (and diffed in a preview) is the complete definition.
  */
 import { readAsset } from "./assets";
-import { isGuid, Mode, modes } from "./config";
+import { isGuid, Mode, modes, RemovalMethod, removalMethods } from "./config";
 import { playbookDefinitionFile, sentinelConnectorName } from "./names";
 import { isJsonObject, WorkflowDefinition } from "./workflow-structure";
 
 /** Every Graph call of the playbook goes to this base (v1.0 only: beta is not a contract). */
 export const graphBaseUrl = "https://graph.microsoft.com/v1.0";
 
-/** Reads and shape-checks `playbook/workflow.json`. */
-export function loadPlaybookDefinition(): WorkflowDefinition {
-    return parsePlaybookDefinition(readAsset("playbook", playbookDefinitionFile));
+/** Reads `playbook/workflow.json`, includes its shared parts and shape-checks it. */
+export function loadPlaybookDefinition(file: string = playbookDefinitionFile): WorkflowDefinition {
+    return parsePlaybookDefinition(readAsset("playbook", file), (included) => readAsset("playbook", included), file);
 }
 
-/** Parses a definition's JSON text; throws naming the first missing top-level key. */
-export function parsePlaybookDefinition(text: string): WorkflowDefinition {
+/**
+ * Parses a definition's JSON text and replaces each `$include` action by the shared part it
+ * names; throws naming the first missing top-level key or a malformed include.
+ */
+export function parsePlaybookDefinition(text: string, readPart: (file: string) => string = noParts, file = playbookDefinitionFile): WorkflowDefinition {
     const parsed: unknown = JSON.parse(text);
     if (!isJsonObject(parsed)) {
-        throw new Error(`pimguard playbook: ${playbookDefinitionFile} must hold a JSON object (the workflow definition)`);
+        throw new Error(`pimguard playbook: ${file} must hold a JSON object (the workflow definition)`);
     }
     for (const key of ["$schema", "contentVersion", "parameters", "triggers", "actions", "outputs"]) {
         if (!(key in parsed)) {
-            throw new Error(`pimguard playbook: ${playbookDefinitionFile} has no top-level "${key}"`);
+            throw new Error(`pimguard playbook: ${file} has no top-level "${key}"`);
         }
     }
-    return parsed as unknown as WorkflowDefinition;
+    return { ...parsed, actions: withPartsIncluded(parsed.actions, readPart, file) } as unknown as WorkflowDefinition;
+}
+
+function noParts(included: string): string {
+    throw new Error(`pimguard playbook: no shared part can be read here (${included})`);
+}
+
+/** The actions with every `{ $include, runAfter }` replaced by the part's action, recursively through containers. */
+function withPartsIncluded(actions: unknown, readPart: (file: string) => string, file: string): unknown {
+    if (!isJsonObject(actions)) return actions;
+    return Object.fromEntries(
+        Object.entries(actions).map(([name, action]) => {
+            if (!isJsonObject(action)) return [name, action];
+            if ("$include" in action) return [name, includedPart(name, action, readPart, file)];
+            const nested: Record<string, unknown> = { ...action };
+            if ("actions" in nested) nested.actions = withPartsIncluded(nested.actions, readPart, file);
+            for (const key of ["else", "default"]) {
+                const container = nested[key];
+                if (isJsonObject(container) && "actions" in container)
+                    nested[key] = { ...container, actions: withPartsIncluded(container.actions, readPart, file) };
+            }
+            if (isJsonObject(nested.cases)) {
+                nested.cases = Object.fromEntries(
+                    Object.entries(nested.cases).map(([caseName, branch]) => [
+                        caseName,
+                        isJsonObject(branch) ? { ...branch, actions: withPartsIncluded(branch.actions, readPart, file) } : branch,
+                    ]),
+                );
+            }
+            return [name, nested];
+        }),
+    );
+}
+
+function includedPart(name: string, placeholder: Record<string, unknown>, readPart: (file: string) => string, file: string): Record<string, unknown> {
+    const { $include: included, runAfter, ...rest } = placeholder;
+    if (typeof included !== "string" || !/^[a-z0-9-]+\.json$/.test(included) || Object.keys(rest).length > 0) {
+        throw new Error(`pimguard playbook: action ${name} of ${file} must be { "$include": "<part>.json", "runAfter": {...} } and nothing else`);
+    }
+    const part: unknown = JSON.parse(readPart(included));
+    if (!isJsonObject(part) || typeof part.type !== "string" || "runAfter" in part || JSON.stringify(part).includes('"$include"')) {
+        throw new Error(`pimguard playbook: ${included} must hold one action without runAfter and without includes of its own`);
+    }
+    return { ...part, runAfter: runAfter ?? {} };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -47,6 +98,12 @@ export interface SentinelConnection {
 
 export interface PlaybookParameterValues {
     readonly sentinelConnection: SentinelConnection;
+    /** ARM id of this stack's analytics rule: the playbook acts only on its incidents and alerts. */
+    readonly analyticsRuleId: string;
+    /** Template ids of the roles this stack enforces; an alert about another role is refused. */
+    readonly watchedRoleTemplateIds: readonly string[];
+    /** How standing assignments are removed (PIM's remove request, or the opt-in direct delete). */
+    readonly removalMethod: RemovalMethod;
     /** ARM id of the user-assigned managed identity (Graph, Key Vault and the Sentinel connection). */
     readonly identityResourceId: string;
     readonly mode: Mode;
@@ -64,7 +121,10 @@ export interface PlaybookParameterValues {
 export interface WorkflowParameters {
     readonly $connections: { readonly value: Readonly<Record<string, ConnectionReference>> };
     readonly identityResourceId: { readonly value: string };
+    readonly analyticsRuleId: { readonly value: string };
+    readonly watchedRoleTemplateIds: { readonly value: readonly string[] };
     readonly mode: { readonly value: Mode };
+    readonly removalMethod: { readonly value: RemovalMethod };
     readonly revokeSessions: { readonly value: boolean };
     readonly closeIncidents: { readonly value: boolean };
     readonly exemptPrincipalIds: { readonly value: readonly string[] };
@@ -108,7 +168,10 @@ export function workflowParameters(values: PlaybookParameterValues): WorkflowPar
             },
         },
         identityResourceId: { value: values.identityResourceId },
+        analyticsRuleId: { value: checkedAnalyticsRuleId(values.analyticsRuleId) },
+        watchedRoleTemplateIds: { value: normalizedWatchedRoles(values.watchedRoleTemplateIds) },
         mode: { value: values.mode },
+        removalMethod: { value: checkedRemovalMethod(values.removalMethod) },
         revokeSessions: { value: checkedFlag("revokeSessions", values.revokeSessions) },
         closeIncidents: { value: checkedFlag("closeIncidents", values.closeIncidents) },
         exemptPrincipalIds: { value: normalizedExemptIds(values.exemptPrincipalIds) },
@@ -151,6 +214,38 @@ function checkedFlag(name: string, value: boolean): boolean {
         throw new Error(`pimguard playbook: ${name} must be true or false, not ${JSON.stringify(value)}`);
     }
     return value;
+}
+
+const analyticsRulePattern =
+    /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+\/providers\/Microsoft\.SecurityInsights\/alertRules\/[^/]+$/i;
+
+function checkedAnalyticsRuleId(id: string): string {
+    if (typeof id !== "string" || !analyticsRulePattern.test(id)) {
+        throw new Error(
+            `pimguard playbook: analyticsRuleId ${JSON.stringify(id)} is not an analytics rule's ARM id ` +
+                "(/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<ws>/providers/Microsoft.SecurityInsights/alertRules/<id>)",
+        );
+    }
+    return id;
+}
+
+function normalizedWatchedRoles(ids: readonly string[]): string[] {
+    if (!Array.isArray(ids) || ids.length === 0) {
+        throw new Error("pimguard playbook: watchedRoleTemplateIds must list at least one role template id");
+    }
+    ids.forEach((id, index) => {
+        if (typeof id !== "string" || !isGuid(id.trim())) {
+            throw new Error(`pimguard playbook: watchedRoleTemplateIds[${index}] ${JSON.stringify(id)} is not a role template id (a GUID)`);
+        }
+    });
+    return [...new Set(ids.map((id) => id.trim().toLowerCase()))];
+}
+
+function checkedRemovalMethod(method: string): RemovalMethod {
+    if (!(removalMethods as readonly string[]).includes(method)) {
+        throw new Error(`pimguard playbook: removalMethod ${JSON.stringify(method)} is not one of ${removalMethods.join(", ")}`);
+    }
+    return method as RemovalMethod;
 }
 
 function normalizedExemptIds(ids: readonly string[]): string[] {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Tags } from "./config";
+import { RemovalMethod, Tags } from "./config";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { AppRoleAssignment } from "@pulumi/azuread/appRoleAssignment";
@@ -18,15 +18,18 @@ export interface PlaybookIdentityArgs {
     workspaceId: pulumi.Input<string>;
     /** The Key Vault's ARM id: the identity may read its secrets. */
     vaultId: pulumi.Input<string>;
+    /** How the playbook removes assignments, which decides the Graph permission it gets for it. Default `adminRemove` (remove-only). */
+    removalMethod?: RemovalMethod;
     /** Tags for the identity. */
     tags?: Tags;
 }
 
 /**
- * The playbook's user-assigned managed identity and exactly the access it needs: two Graph
- * application permissions, Sentinel Responder on the workspace, Key Vault Secrets User on the
- * vault. Nothing at subscription scope. `RoleManagement.ReadWrite.Directory` can make any
- * principal Global Administrator, so this identity is Tier 0.
+ * The playbook's user-assigned managed identity and exactly the access it needs: Graph
+ * application permissions to read PIM's view of active assignments, remove them (remove-only),
+ * read user types and revoke sessions; Sentinel Responder on the workspace; Key Vault Secrets
+ * User on the vault. Nothing at subscription scope, and by default no permission that can grant
+ * a role. It can still strip roles from anyone, so it is Tier 0.
  */
 export class PlaybookIdentity extends pulumi.ComponentResource {
     public readonly identity: managedidentity.UserAssignedIdentity;
@@ -46,7 +49,7 @@ export class PlaybookIdentity extends pulumi.ComponentResource {
         this.principalId = this.identity.principalId;
         this.clientId = this.identity.clientId;
 
-        this.grantGraphAppRoles(name);
+        this.grantGraphAppRoles(name, playbookGraphAppRoles(args.removalMethod ?? "adminRemove"));
         this.grantAzureRole(`${name}-sentinel-responder`, args, args.workspaceId, azureRoleIds.sentinelResponder);
         this.grantAzureRole(`${name}-vault-secrets-user`, args, args.vaultId, azureRoleIds.keyVaultSecretsUser);
 
@@ -54,9 +57,9 @@ export class PlaybookIdentity extends pulumi.ComponentResource {
     }
 
     /** App role ids are looked up by permission value on the tenant's Graph service principal. */
-    private grantGraphAppRoles(name: string): void {
+    private grantGraphAppRoles(name: string, permissions: readonly string[]): void {
         const graph = getServicePrincipalOutput({ clientId: microsoftAppIds.graph }, { parent: this });
-        for (const permission of playbookGraphAppRoles) {
+        for (const permission of permissions) {
             new AppRoleAssignment(
                 `${name}-graph-${permission}`,
                 {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
 import * as resources from "@pulumi/azure-native/resources";
 import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "./playbook-definition";
-import { Mode, Tags } from "./config";
+import { Mode, RemovalMethod, Tags } from "./config";
 import { sentinelConnectorName } from "./names";
 
 export interface RemediationPlaybookArgs {
@@ -14,8 +14,14 @@ export interface RemediationPlaybookArgs {
     subscriptionId: pulumi.Input<string>;
     /** The user-assigned identity the workflow and its Sentinel connection run as. */
     identityResourceId: pulumi.Input<string>;
+    /** The analytics rule's ARM id: the playbook acts only on incidents and alerts of this rule. */
+    analyticsRuleId: pulumi.Input<string>;
+    /** Template ids of the roles enforced; an alert about any other role is refused, whatever the watchlist says. */
+    watchedRoleTemplateIds: string[];
     /** `remediate` removes the assignment; `reportOnly` only comments what it would remove. */
     mode: Mode;
+    /** `adminRemove` (PIM's remove request, the default) or the opt-in `roleAssignmentDelete`. */
+    removalMethod?: RemovalMethod;
     /** Revoke a user's sign-in sessions after removing the role. */
     revokeSessions: boolean;
     /** Close the incident as True Positive when remediation succeeded. */
@@ -54,11 +60,21 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
                 identity: { type: logic.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityResourceId] },
                 definition: loadPlaybookDefinition(),
                 parameters: pulumi
-                    .all([this.sentinelConnection.id, this.sentinelConnection.name, managedApiId, args.identityResourceId, args.keyVaultUri])
-                    .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri]) =>
+                    .all([
+                        this.sentinelConnection.id,
+                        this.sentinelConnection.name,
+                        managedApiId,
+                        args.identityResourceId,
+                        args.keyVaultUri,
+                        args.analyticsRuleId,
+                    ])
+                    .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri, analyticsRuleId]) =>
                         armParameters({
                             sentinelConnection: { connectionId, connectionName, managedApiId: apiId },
                             identityResourceId,
+                            analyticsRuleId,
+                            watchedRoleTemplateIds: args.watchedRoleTemplateIds,
+                            removalMethod: args.removalMethod ?? "adminRemove",
                             mode: args.mode,
                             revokeSessions: args.revokeSessions,
                             closeIncidents: args.closeIncidents,

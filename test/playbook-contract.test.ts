@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadPlaybookDefinition } from "../components/playbook-definition";
 import { graphPermissionsRequired } from "../replay/logic-apps/graph-calls";
+import { grantCapablePermissions } from "../replay/logic-apps/graph-permissions";
 import { listActions } from "../components/workflow-structure";
 import { graphAppRoleIds, minimalConfig, runStack, StackRun } from "./support/stack-harness";
 
@@ -25,7 +26,36 @@ describe("the deployed playbook and the identity it runs as", () => {
     });
 
     it("the identity holds exactly the Graph permissions the definition's calls need, no more", () => {
-        expect(grantedGraphPermissions(run)).to.deep.equal(graphPermissionsRequired(definition));
+        expect(grantedGraphPermissions(run)).to.deep.equal(graphPermissionsRequired(definition, "adminRemove"));
+    });
+
+    it("by default the identity holds no Graph permission that can grant a role", () => {
+        const granted = grantedGraphPermissions(run);
+        expect(granted.filter((permission) => grantCapablePermissions.includes(permission))).to.deep.equal([]);
+        expect(granted).to.include("RoleAssignmentSchedule.Remove.Directory");
+    });
+
+    it("only the removalMethod opt-in brings a grant-capable permission, and then exactly what its calls need", async () => {
+        const optedIn = await runStack({ ...minimalConfig, "pimguard:removalMethod": "roleAssignmentDelete" });
+        const granted = grantedGraphPermissions(optedIn);
+        expect(granted).to.deep.equal(graphPermissionsRequired(definition, "roleAssignmentDelete"));
+        expect(granted.filter((permission) => grantCapablePermissions.includes(permission))).to.deep.equal(["RoleManagement.ReadWrite.Directory"]);
+    });
+
+    it("the contract bites: a call needing a grant-capable permission, added anywhere, shows up in what is required", () => {
+        const copy = JSON.parse(JSON.stringify(definition)) as typeof definition;
+        (copy.actions as Record<string, unknown>)["Assign_a_role"] = {
+            type: "Http",
+            inputs: {
+                method: "POST",
+                uri: "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignmentScheduleRequests",
+                body: { action: "adminAssign" },
+            },
+            runAfter: {},
+        };
+        expect(graphPermissionsRequired(copy, "adminRemove").filter((permission) => grantCapablePermissions.includes(permission))).to.deep.equal([
+            "RoleAssignmentSchedule.ReadWrite.Directory",
+        ]);
     });
 
     it("the workflow resource deploys the definition from playbook/ unchanged", () => {

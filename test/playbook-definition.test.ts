@@ -17,6 +17,10 @@ const sampleValues: PlaybookParameterValues = {
         managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
     },
     identityResourceId,
+    analyticsRuleId:
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law/providers/Microsoft.SecurityInsights/alertRules/9c4d7e1f-2a3b-4c5d-8e6f-0a1b2c3d4e5f",
+    watchedRoleTemplateIds: ["62E90394-69F5-4237-9190-012177145E10", "e8611ab8-c189-46e8-94e1-60213ab1f814"],
+    removalMethod: "adminRemove",
     mode: "remediate",
     revokeSessions: true,
     closeIncidents: true,
@@ -79,6 +83,8 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
                 "Switch",
                 "Foreach",
                 "Until",
+                "Wait",
+                "IncrementVariable",
                 "Scope",
                 "Terminate",
                 "Http",
@@ -175,7 +181,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("catches a runAfter cycle", () => {
             const broken = copyOf(definition);
-            (actionNamed(broken, "Initialize_alert_reports") as { runAfter: object }).runAfter = { For_each_alert: ["Succeeded"] };
+            (actionNamed(broken, "Initialize_alert_reports") as { runAfter: object }).runAfter = { If_incident_is_this_stacks: ["Succeeded"] };
             expect(runAfterCycles(broken)).to.have.length(1);
         });
 
@@ -207,9 +213,30 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             expect(connectionNamesUsed(definition).filter((name) => !wired.includes(name))).to.deep.equal([]);
         });
 
-        it("runs the alert loop one alert at a time (a per-alert variable is reset in each iteration)", () => {
-            expect(actionNamed(definition, "For_each_alert").operationOptions).to.equal("Sequential");
-            expect(actionNamed(definition, "For_each_assignment_to_remove").operationOptions).to.equal("Sequential");
+        it("runs every loop one item at a time: the reconcile variables are shared by the iterations", () => {
+            const loops = listActions(definition).filter(({ action }) => action.type === "Foreach");
+            expect(loops.map(({ name }) => name)).to.include.members(["For_each_alert", "For_each_removable_assignment"]);
+            for (const { name, action } of loops) expect(action.operationOptions, name).to.equal("Sequential");
+        });
+
+        it("includes the shared reconcile part, whose variables the workflow initializes", () => {
+            const reconcile = actionNamed(definition, "Reconcile_standing_assignments");
+            expect(reconcile.type).to.equal("Scope");
+            expect(reconcile.runAfter).to.deep.equal({ Reconcile_target: ["Succeeded"] });
+            const used = new Set([...JSON.stringify(reconcile).matchAll(/"name":"(reconcile\w+)"/g)].map((match) => match[1]!));
+            const initialized = listActions(definition)
+                .filter(({ action }) => action.type === "InitializeVariable")
+                .flatMap(({ action }) => (action.inputs as { variables: { name: string }[] }).variables.map((variable) => variable.name));
+            expect([...used].filter((name) => !initialized.includes(name))).to.deep.equal([]);
+        });
+
+        it("refuses an include that is not exactly { $include, runAfter }, or a part that includes another", () => {
+            const host = (action: unknown) =>
+                JSON.stringify({ $schema: "s", contentVersion: "1", parameters: {}, triggers: {}, actions: { Shared: action }, outputs: {} });
+            expect(() => parsePlaybookDefinition(host({ $include: "reconcile.json", type: "Scope" }), () => "{}")).to.throw(/must be \{ "\$include"/);
+            expect(() =>
+                parsePlaybookDefinition(host({ $include: "part.json" }), () => JSON.stringify({ type: "Scope", actions: { X: { $include: "other.json" } } })),
+            ).to.throw(/without includes of its own/);
         });
     });
 
@@ -219,7 +246,10 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             expect(declared).to.deep.equal({
                 $connections: "Object",
                 identityResourceId: "String",
+                analyticsRuleId: "String",
+                watchedRoleTemplateIds: "Array",
                 mode: "String",
+                removalMethod: "String",
                 revokeSessions: "Bool",
                 closeIncidents: "Bool",
                 exemptPrincipalIds: "Array",
@@ -322,12 +352,21 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             calls = graphCallsIn(definition);
         });
 
-        it("lists the assignments, deletes one, and revokes sessions - and calls Graph for nothing else", () => {
-            expect(calls.map(({ method, path }) => `${method} ${path}`)).to.deep.equal([
-                "GET /roleManagement/directory/roleAssignments",
-                "DELETE /roleManagement/directory/roleAssignments/{id}",
+        it("reads PIM's instances, removes through PIM (or, opted in, deletes), reads users and revokes sessions - and calls Graph for nothing else", () => {
+            expect(calls.map(({ method, path, requestAction }) => `${method} ${path}${requestAction === undefined ? "" : ` ${requestAction}`}`)).to.deep.equal([
+                "GET /roleManagement/directory/roleAssignmentScheduleInstances",
+                "POST /roleManagement/directory/roleAssignmentScheduleRequests adminRemove",
+                "DELETE /roleManagement/directory/roleAssignments/{value}",
+                "GET /roleManagement/directory/roleAssignmentScheduleInstances",
+                "GET /users/{principalId}",
                 "POST /users/{principalId}/revokeSignInSessions",
             ]);
+        });
+
+        it("makes the direct delete only with the opt-in removal method, and the PIM request only without it", () => {
+            const names = (method: "adminRemove" | "roleAssignmentDelete") => graphCallsIn(definition, method).map((call) => call.action);
+            expect(names("adminRemove")).to.include("Request_removal_through_PIM").and.not.include("Delete_role_assignment");
+            expect(names("roleAssignmentDelete")).to.include("Delete_role_assignment").and.not.include("Request_removal_through_PIM");
         });
 
         it("calls only paths and methods that exist in Graph v1.0", () => {
@@ -337,40 +376,52 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             }
         });
 
-        it("deletes a role assignment entity and revokes through the action bound to a user", () => {
-            expect(resolveGraphPath(facts, "/roleManagement/directory/roleAssignments/{id}")).to.deep.equal({
-                kind: "entity",
-                type: "microsoft.graph.unifiedRoleAssignment",
-                addressedByKey: true,
-            });
-            expect(resolveGraphPath(facts, "/users/{principalId}/revokeSignInSessions")).to.deep.equal({
-                kind: "action",
-                name: "revokeSignInSessions",
-            });
+        it("asks PIM for an action Graph v1.0 defines, with the fields a schedule request has", () => {
+            const request = httpActions(definition).find(({ name }) => name === "Request_removal_through_PIM")!;
+            const body = request.inputs["body"] as Record<string, unknown>;
+            const requestType = facts.entityTypes["microsoft.graph.unifiedRoleAssignmentScheduleRequest"]!;
+            expect(requestType.actions).to.include(body.action);
+            expect(Object.keys(body).filter((field) => !(requestType.properties ?? []).includes(field))).to.deep.equal([]);
         });
 
         it("rejects a path Graph v1.0 does not have, naming the segment", () => {
-            expect(() => resolveGraphPath(facts, "/roleManagement/directory/roleAssignment/{id}")).to.throw(/"roleAssignment"/);
+            expect(() => resolveGraphPath(facts, "/roleManagement/directory/roleAssignmentScheduleInstance")).to.throw(/"roleAssignmentScheduleInstance"/);
             expect(() => resolveGraphPath(facts, "/servicePrincipals/{id}/revokeSignInSessions")).to.throw(/"servicePrincipals"/);
-            expect(methodsAllowedOn(resolveGraphPath(facts, "/roleManagement/directory/roleAssignments"))).to.not.include("DELETE");
+            expect(methodsAllowedOn(resolveGraphPath(facts, "/roleManagement/directory/roleAssignmentScheduleInstances"))).to.not.include("DELETE");
         });
 
-        it("filters the listing on properties a role assignment has", () => {
-            const listing = calls.find((call) => call.method === "GET");
-            expect(filteredProperties(listing?.filter ?? "")).to.deep.equal(["principalId", "roleDefinitionId"]);
-            const properties = propertiesOf(facts, "microsoft.graph.unifiedRoleAssignment");
-            expect(filteredProperties(listing!.filter!).filter((property) => !properties.includes(property))).to.deep.equal([]);
+        it("filters the listings on properties an instance has, and selects properties a user has", () => {
+            const listings = calls.filter((call) => call.path === "/roleManagement/directory/roleAssignmentScheduleInstances");
+            const properties = propertiesOf(facts, "microsoft.graph.unifiedRoleAssignmentScheduleInstance");
+            for (const listing of listings) {
+                expect(filteredProperties(listing.filter ?? "")).to.deep.equal(["principalId", "roleDefinitionId"]);
+                expect(filteredProperties(listing.filter!).filter((property) => !properties.includes(property))).to.deep.equal([]);
+            }
+            const userRead = httpActions(definition).find(({ name }) => name === "Read_principal_as_user")!;
+            const selected = String((userRead.inputs["queries"] as Record<string, string>)["$select"]).split(",");
+            expect(selected.filter((property) => !propertiesOf(facts, "microsoft.graph.user").includes(property))).to.deep.equal([]);
         });
     });
 
     describe("permissions contract", () => {
-        it("needs RoleManagement.ReadWrite.Directory and User.RevokeSessions.All, nothing else", () => {
-            expect(graphPermissionsRequired(definition)).to.deep.equal(["RoleManagement.ReadWrite.Directory", "User.RevokeSessions.All"]);
+        it("by default needs to read instances, remove through PIM, read users and revoke sessions: nothing that can grant a role", () => {
+            expect(graphPermissionsRequired(definition, "adminRemove")).to.deep.equal([
+                "RoleAssignmentSchedule.Read.Directory",
+                "RoleAssignmentSchedule.Remove.Directory",
+                "User.Read.All",
+                "User.RevokeSessions.All",
+            ]);
         });
 
-        it("does not ask for the read permission separately: ReadWrite covers the listing", () => {
-            expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignments" })).to.equal("RoleManagement.Read.Directory");
-            expect(graphPermissionsRequired(definition)).to.not.include("RoleManagement.Read.Directory");
+        it("with the opt-in direct delete, needs RoleManagement.ReadWrite.Directory, which also covers the listing", () => {
+            expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignmentScheduleInstances" })).to.equal(
+                "RoleAssignmentSchedule.Read.Directory",
+            );
+            expect(graphPermissionsRequired(definition, "roleAssignmentDelete")).to.deep.equal([
+                "RoleManagement.ReadWrite.Directory",
+                "User.Read.All",
+                "User.RevokeSessions.All",
+            ]);
         });
 
         it("refuses to guess the permission of a Graph call it does not know", () => {
@@ -385,14 +436,14 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
                 inputs: { method: "DELETE", uri: "https://graph.microsoft.com/v1.0/users/@{items('For_each_alert')?['id']}" },
                 runAfter: {},
             };
-            expect(() => graphPermissionsRequired(extended)).to.throw(/DELETE \/users\/\{\}/);
+            expect(() => graphPermissionsRequired(extended, "adminRemove")).to.throw(/DELETE \/users\/\{\}/);
         });
 
         it("refuses Graph beta: only v1.0 is checked and granted", () => {
             const beta = copyOf(definition);
-            (actionNamed(beta, "List_role_assignments").inputs as { uri: string }).uri =
-                "https://graph.microsoft.com/beta/roleManagement/directory/roleAssignments";
-            expect(() => graphCallsIn(beta)).to.throw(/List_role_assignments calls Graph outside https:\/\/graph.microsoft.com\/v1.0/);
+            (actionNamed(beta, "List_active_assignments").inputs as { uri: string }).uri =
+                "https://graph.microsoft.com/beta/roleManagement/directory/roleAssignmentScheduleInstances";
+            expect(() => graphCallsIn(beta)).to.throw(/List_active_assignments calls Graph outside https:\/\/graph.microsoft.com\/v1.0/);
         });
     });
 
@@ -405,7 +456,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("authenticates every Graph call with the user-assigned identity for Graph", () => {
             const graph = httpActions(definition).filter(({ inputs }) => String(inputs["uri"]).startsWith("https://graph.microsoft.com/"));
-            expect(graph).to.have.length(3);
+            expect(graph).to.have.length(6);
             for (const { name, inputs } of graph) expect(inputs["authentication"], name).to.deep.equal(graphAuthentication);
         });
 

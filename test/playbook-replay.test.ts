@@ -1,358 +1,442 @@
 import { expect } from "chai";
+import { playbookGraphAppRoles } from "../components/azure-ids";
 import { loadPlaybookDefinition } from "../components/playbook-definition";
 import { DirectoryState } from "../replay/logic-apps/directory-state";
 import { GraphCall } from "../replay/logic-apps/fake-graph";
 import { replayIncident, ReplayOptions, ReplayReport } from "../replay/logic-apps/replay";
-import { administrativeUnitScope, assignments, directoryFixture, failureTag, incidentFixture, principals, withFaults } from "./support/replay-fixtures";
+import { administrativeUnit, alert, AlertSpec, assignment, directory, incident, otherRuleGuid, otherRuleId, people, roles, ruleId } from "./support/incidents";
+import { directoryFixture, failureTag, incidentFixture } from "./support/replay-fixtures";
 
-const tenant = directoryFixture("tenant");
-const allTenantAssignmentIds = tenant.roleAssignments.map((assignment) => assignment.id);
+const aliceGlobalAdmin: AlertSpec = { principalId: people.alice, roleTemplateId: roles.globalAdministrator };
 
-function replay(incident: string, options: Partial<ReplayOptions> = {}): ReplayReport {
-    return replayIncident({ incident: incidentFixture(incident), directory: tenant, ...options });
+function replay(alerts: AlertSpec[], state: DirectoryState, options: Partial<ReplayOptions> = {}): ReplayReport {
+    return replayIncident({ incident: incident(alerts.map(alert)), directory: state, analyticsRuleId: ruleId, ...options });
 }
 
-function remainingAssignmentIds(report: ReplayReport): string[] {
-    return report.directory.roleAssignments.map((assignment) => assignment.id);
+function remaining(report: ReplayReport): string[] {
+    return report.directory.roleAssignments.map((entry) => entry.id).sort();
 }
 
-function tenantWithout(...removed: string[]): string[] {
-    return allTenantAssignmentIds.filter((id) => !removed.includes(id));
-}
-
-function callsTo(report: ReplayReport, method: string, pathPart: string): GraphCall[] {
+function calls(report: ReplayReport, method: string, pathPart: string): GraphCall[] {
     return report.graphCalls.filter((call) => call.method === method && call.url.includes(pathPart));
 }
 
-function revocationsOf(report: ReplayReport, principalId: string): GraphCall[] {
-    return callsTo(report, "POST", `/v1.0/users/${principalId}/revokeSignInSessions`);
-}
-
-function expectClosedAsTruePositive(report: ReplayReport): void {
-    expect(report.incident.status).to.equal("Closed");
-    expect(report.incident.classification).to.equal("TruePositive - SuspiciousActivity");
-    expect(report.incident.tags).to.not.include(failureTag);
-}
-
-function expectLeftOpenUntouched(report: ReplayReport): void {
-    expect(report.incident.status).to.equal("New");
-    expect(report.incident.severity).to.equal("Medium");
-    expect(report.incidentUpdates).to.deep.equal([]);
-}
-
-function expectEscalated(report: ReplayReport): void {
-    expect(report.incident.status).to.equal("New");
-    expect(report.incident.severity).to.equal("High");
-    expect(report.incident.tags).to.include(failureTag);
-    expect(report.status).to.equal("Failed");
-}
+const removalRequests = (report: ReplayReport) => calls(report, "POST", "/roleAssignmentScheduleRequests");
+const revocations = (report: ReplayReport) => calls(report, "POST", "/revokeSignInSessions");
 
 function onlyComment(report: ReplayReport): string {
     expect(report.comments).to.have.length(1);
     return report.comments[0]!;
 }
 
-describe("playbook replay: a trigger body exactly as Sentinel sends it", () => {
-    let report: ReplayReport;
+function expectClosed(report: ReplayReport): void {
+    expect(report.incident).to.include({ status: "Closed", classification: "TruePositive - SuspiciousActivity" });
+    expect(report.incident.tags).to.not.include(failureTag);
+    expect(report.status).to.equal("Succeeded");
+}
 
-    before(() => {
-        report = replay("sentinel-trigger-body");
-    });
+function expectEscalated(report: ReplayReport): void {
+    expect(report.incident).to.include({ status: "New", severity: "High" });
+    expect(report.incident.tags).to.include(failureTag);
+    expect(report.status).to.equal("Failed");
+}
 
-    it("reads lowercase alerts and the custom details string as the capital-A fixtures are read", () => {
-        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin));
-        expect(onlyComment(report)).to.include(`Removed assignment ${assignments.aliceGlobalAdmin}`).and.to.include("Processed 1 of 1 alert(s)");
-        expectClosedAsTruePositive(report);
-    });
-
-    it("does the same as the fixture that spells the alerts Alerts", () => {
-        const capitalised = replay("user-global-admin");
-        expect(report.directory).to.deep.equal(capitalised.directory);
-        expect(report.graphCalls.map((call) => `${call.method} ${call.status}`)).to.deep.equal(
-            capitalised.graphCalls.map((call) => `${call.method} ${call.status}`),
-        );
-    });
-});
-
-describe("playbook replay: the deployed definition against recorded incidents", () => {
+describe("playbook replay: reconciling against PIM's view of the directory", () => {
     describe("a user assigned Global Administrator outside PIM", () => {
         let report: ReplayReport;
 
         before(() => {
-            report = replay("user-global-admin");
-        });
-
-        it("loses exactly that assignment and nothing else", () => {
-            expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin));
-        });
-
-        it("has their sign-in sessions revoked", () => {
-            expect(revocationsOf(report, principals.alice).map((call) => call.status)).to.deep.equal([200]);
-        });
-
-        it("gets one comment naming the removed assignment and the revocation", () => {
-            const comment = onlyComment(report);
-            expect(comment).to.include(`Removed assignment ${assignments.aliceGlobalAdmin}`);
-            expect(comment).to.include("Global Administrator");
-            expect(comment).to.include("alice@contoso.com");
-            expect(comment).to.match(/Revoked the user's sign-in sessions/);
-        });
-
-        it("closes the incident as TruePositive - SuspiciousActivity and the run succeeds", () => {
-            expectClosedAsTruePositive(report);
-            expect(report.status).to.equal("Succeeded");
-        });
-
-        it("lists the assignments with the principal and role in Graph's $filter", () => {
-            const [listing] = callsTo(report, "GET", "/v1.0/roleManagement/directory/roleAssignments");
-            const filter = new URL(listing!.url).searchParams.get("$filter");
-            expect(filter).to.equal(`principalId eq '${principals.alice}' and roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'`);
-        });
-
-        it("stays within a budget of 35 billed action executions", () => {
-            expect(report.actionsExecuted).to.be.within(1, 35);
-        });
-    });
-
-    it("a service principal loses the assignment and no session revocation is attempted", () => {
-        const report = replay("service-principal");
-        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.deployAutomationPrivilegedRoleAdmin));
-        expect(callsTo(report, "POST", "revokeSignInSessions")).to.deep.equal([]);
-        expect(onlyComment(report)).to.include(`Removed assignment ${assignments.deployAutomationPrivilegedRoleAdmin}`);
-        expectClosedAsTruePositive(report);
-    });
-
-    it("a role-assignable group loses the assignment and no session revocation is attempted", () => {
-        const report = replay("group");
-        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.helpdeskGroupGlobalAdmin));
-        expect(callsTo(report, "POST", "revokeSignInSessions")).to.deep.equal([]);
-        expectClosedAsTruePositive(report);
-    });
-
-    describe("an assignment scoped to an administrative unit", () => {
-        let report: ReplayReport;
-
-        before(() => {
-            report = replay("au-scoped");
-        });
-
-        it("is removed at its scope", () => {
-            expect(remainingAssignmentIds(report)).to.not.include(assignments.aliceUserAdminInAdministrativeUnit);
-            expect(onlyComment(report)).to.include(`at scope ${administrativeUnitScope}`);
-            expectClosedAsTruePositive(report);
-        });
-
-        it("leaves a tenant-wide assignment of the same role to the same principal alone: the alert did not name it", () => {
-            expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceUserAdminInAdministrativeUnit));
-            expect(remainingAssignmentIds(report)).to.include(assignments.aliceUserAdminTenantWide);
-        });
-    });
-
-    it("two alerts grouped into one incident are both handled, in one comment and one closing update", () => {
-        const report = replay("two-alerts");
-        expect(remainingAssignmentIds(report)).to.have.members(tenantWithout(assignments.aliceGlobalAdmin, assignments.deployAutomationPrivilegedRoleAdmin));
-        const comment = onlyComment(report);
-        expect(comment).to.include("alice@contoso.com").and.include("deploy-automation");
-        expect(revocationsOf(report, principals.alice)).to.have.length(1);
-        expect(report.incidentUpdates).to.have.length(1);
-        expectClosedAsTruePositive(report);
-    });
-
-    describe("an exempt principal is reported and never touched", () => {
-        it("when the exemptions watchlist flagged the alert (Exempt: True)", () => {
-            const report = replay("exempt-flag");
-            expect(report.directory).to.deep.equal(tenant);
-            expect(report.graphCalls).to.deep.equal([]);
-            expect(onlyComment(report)).to.match(/Nothing was removed: the principal is exempt \(marked in the PimGuardExemptPrincipals watchlist\)/);
-            expectLeftOpenUntouched(report);
-        });
-
-        it("when only the playbook's exemptPrincipalIds parameter lists it, so a watchlist edit alone cannot expose it", () => {
-            const report = replay("break-glass-unflagged", { exemptPrincipalIds: [principals.breakGlass.toUpperCase()] });
-            expect(report.directory).to.deep.equal(tenant);
-            expect(report.graphCalls).to.deep.equal([]);
-            expect(onlyComment(report)).to.include("exemptPrincipalIds");
-            expectLeftOpenUntouched(report);
-        });
-
-        it("while the same alert without the exemption is remediated", () => {
-            const report = replay("break-glass-unflagged");
-            expect(remainingAssignmentIds(report)).to.not.include(assignments.breakGlassGlobalAdmin);
-        });
-    });
-
-    it("reportOnly mode changes nothing and says what it would remove and revoke", () => {
-        const report = replay("user-global-admin", { mode: "reportOnly" });
-        expect(report.directory).to.deep.equal(tenant);
-        expect(report.graphCalls.map((call) => call.method)).to.deep.equal(["GET"]);
-        const comment = onlyComment(report);
-        expect(comment).to.include(`Would remove assignment ${assignments.aliceGlobalAdmin} at scope /`);
-        expect(comment).to.include("Would revoke the user's sign-in sessions");
-        expectLeftOpenUntouched(report);
-    });
-
-    describe("an assignment that is already gone counts as removed", () => {
-        it("when Graph lists no matching assignment: success, no failure tag", () => {
-            const report = replay("user-global-admin", { directory: directoryFixture("already-removed") });
-            expect(callsTo(report, "DELETE", "roleAssignments")).to.deep.equal([]);
-            expect(onlyComment(report)).to.include("already removed");
-            expectClosedAsTruePositive(report);
-            expect(report.status).to.equal("Succeeded");
-        });
-
-        it("when it disappears between the listing and the delete (Graph answers 404)", () => {
-            const directory = withFaults(tenant, { method: "DELETE", path: assignments.aliceGlobalAdmin, status: 404, times: 1 });
-            const report = replay("user-global-admin", { directory });
-            expect(callsTo(report, "DELETE", assignments.aliceGlobalAdmin).map((call) => call.status)).to.deep.equal([404]);
-            expect(onlyComment(report)).to.match(
-                new RegExp(`${assignments.aliceGlobalAdmin} at scope / was already removed \\(Graph answered 404 Request_ResourceNotFound\\)`),
+            report = replay(
+                [aliceGlobalAdmin],
+                directory([assignment("standing", people.alice, roles.globalAdministrator), assignment("unrelated", people.bob, roles.globalAdministrator)]),
             );
-            expectClosedAsTruePositive(report);
-        });
-    });
-
-    describe("a delete Graph refuses with 403", () => {
-        let report: ReplayReport;
-
-        before(() => {
-            report = replay("user-global-admin", { directory: directoryFixture("delete-forbidden") });
         });
 
-        it("removes nothing and is not retried (403 is not transient)", () => {
-            expect(remainingAssignmentIds(report)).to.have.members(allTenantAssignmentIds);
-            expect(callsTo(report, "DELETE", "roleAssignments").map((call) => call.status)).to.deep.equal([403]);
+        it("reads PIM's instances of that role for that principal, asks PIM to remove the standing one, and reads again", () => {
+            expect(report.graphCalls.map((call) => `${call.method} ${new URL(call.url).pathname} ${call.status}`)).to.deep.equal([
+                "GET /v1.0/roleManagement/directory/roleAssignmentScheduleInstances 200",
+                "POST /v1.0/roleManagement/directory/roleAssignmentScheduleRequests 201",
+                "GET /v1.0/roleManagement/directory/roleAssignmentScheduleInstances 200",
+                `GET /v1.0/users/${people.alice} 200`,
+                `POST /v1.0/users/${people.alice}/revokeSignInSessions 200`,
+            ]);
+            expect(decodeURIComponent(report.graphCalls[0]!.url)).to.contain(
+                `principalId eq '${people.alice}' and roleDefinitionId eq '${roles.globalAdministrator}'`,
+            );
         });
 
-        it("leaves the incident open with severity High, the failure tag, and Graph's status and error in the comment", () => {
-            expectEscalated(report);
+        it("loses the standing assignment and nothing else", () => {
+            expect(remaining(report)).to.deep.equal(["unrelated"]);
+        });
+
+        it("says on the incident what was removed, that the second reading found nothing standing, and that sessions were revoked", () => {
             const comment = onlyComment(report);
-            expect(comment).to.include("HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation.");
-            expect(report.incident.classification).to.equal(undefined);
-        });
-
-        it("still revokes the user's sessions, whose tokens may carry the role", () => {
-            expect(revocationsOf(report, principals.alice)).to.have.length(1);
+            expect(comment).to.contain("Removed the standing assignment at scope / through PIM");
+            expect(comment).to.contain("Verified: no standing assignment of this role is left for this principal.");
+            expect(comment).to.contain("Revoked the user's sign-in sessions.");
+            expectClosed(report);
         });
     });
 
-    it("a delete throttled twice (429) succeeds on the third attempt, each attempt reported", () => {
-        const report = replay("user-global-admin", { directory: directoryFixture("throttled") });
-        expect(callsTo(report, "DELETE", assignments.aliceGlobalAdmin).map((call) => call.status)).to.deep.equal([429, 429, 204]);
-        expect(remainingAssignmentIds(report)).to.not.include(assignments.aliceGlobalAdmin);
-        expectClosedAsTruePositive(report);
+    it("keeps a PIM activation while removing a permanent assignment of the same role to the same principal at another scope", () => {
+        const state = directory([
+            assignment("activation", people.alice, roles.globalAdministrator, "/", {
+                assignmentType: "Activated",
+                startDateTime: "2026-03-02T09:30:00Z",
+                endDateTime: "2026-03-02T17:30:00Z",
+            }),
+            assignment("standing", people.alice, roles.globalAdministrator, administrativeUnit),
+        ]);
+        const report = replay([aliceGlobalAdmin], state);
+        expect(remaining(report)).to.deep.equal(["activation"]);
+        expect(onlyComment(report)).to.contain("Kept: a PIM activation at scope / (instance activation)");
+        expectClosed(report);
     });
 
-    it("a delete that keeps failing with 503 is tried five times (exponential policy, 4 retries) and then escalated", () => {
-        const directory = withFaults(tenant, { method: "DELETE", path: "/roleAssignments/", status: 503, times: 10 });
-        const report = replay("user-global-admin", { directory });
-        expect(callsTo(report, "DELETE", "roleAssignments").map((call) => call.status)).to.deep.equal([503, 503, 503, 503, 503]);
-        expect(onlyComment(report)).to.include("HTTP 503");
+    it("does not ask PIM to remove a standing assignment that shares its scope with a kept activation: it escalates and removes nothing", () => {
+        const state = directory([
+            assignment("activation", people.alice, roles.globalAdministrator, "/", { assignmentType: "Activated", endDateTime: "2026-03-02T17:30:00Z" }),
+            assignment("standing", people.alice, roles.globalAdministrator, "/"),
+        ]);
+        const report = replay([aliceGlobalAdmin], state);
+        expect(removalRequests(report)).to.deep.equal([]);
+        expect(remaining(report)).to.deep.equal(["activation", "standing"]);
+        expect(onlyComment(report)).to.contain("FAILED: not removed at scope / (instance standing): it shares its scope with a kept assignment");
         expectEscalated(report);
     });
 
-    it("a listing Graph refuses leaves the assignment, escalates and says why", () => {
-        const directory = withFaults(tenant, { method: "GET", path: "/roleAssignments", status: 403, times: 1 });
-        const report = replay("user-global-admin", { directory });
-        expect(report.directory.roleAssignments).to.deep.equal(tenant.roleAssignments);
-        expect(onlyComment(report)).to.include("listing the role assignments failed with HTTP 403 Authorization_RequestDenied");
-        expectEscalated(report);
+    it("keeps a time-bound assignment and one held through a group", () => {
+        const state = directory([
+            assignment("time-bound", people.alice, roles.globalAdministrator, "/", {
+                startDateTime: "2026-03-01T00:00:00Z",
+                endDateTime: "2026-04-01T00:00:00Z",
+            }),
+            assignment("through-group", people.alice, roles.globalAdministrator, administrativeUnit, { memberType: "Group" }),
+        ]);
+        const report = replay([aliceGlobalAdmin], state);
+        expect(removalRequests(report)).to.deep.equal([]);
+        expect(remaining(report)).to.deep.equal(["through-group", "time-bound"]);
+        const comment = onlyComment(report);
+        expect(comment).to.contain("Kept: time-bound, until 2026-04-01T00:00:00Z at scope /");
+        expect(comment).to.contain("Kept: held through a group (memberType Group)");
+        expect(comment).to.contain("Nothing to remove");
+        expectClosed(report);
     });
 
-    describe("an alert the playbook cannot trust makes no Graph call at all", () => {
-        it("custom details that are not JSON", () => {
-            const report = replay("malformed-custom-details");
+    it("removes the same role at two scopes, both", () => {
+        const state = directory([
+            assignment("tenant", people.alice, roles.globalAdministrator, "/"),
+            assignment("unit", people.alice, roles.globalAdministrator, administrativeUnit),
+        ]);
+        const report = replay([aliceGlobalAdmin], state);
+        expect(remaining(report)).to.deep.equal([]);
+        expect(removalRequests(report).map((call) => call.status)).to.deep.equal([201, 201]);
+        expectClosed(report);
+    });
+
+    it("treats the alert's scope as a hint: when it holds nothing but another scope does, ends remediated only once the other is gone", () => {
+        const state = directory([assignment("tenant", people.alice, roles.globalAdministrator, "/")]);
+        const report = replay([{ ...aliceGlobalAdmin, directoryScopeId: administrativeUnit }], state);
+        expect(remaining(report)).to.deep.equal([]);
+        expectClosed(report);
+        const refused = replay([{ ...aliceGlobalAdmin, directoryScopeId: administrativeUnit }], {
+            ...state,
+            faults: [{ method: "POST", path: "/roleAssignmentScheduleRequests", status: 400, code: "BadRequest", times: 1 }],
+        });
+        expect(remaining(refused)).to.deep.equal(["tenant"]);
+        expect(onlyComment(refused)).to.contain("FAILED: still standing after removal at scope / (instance tenant)");
+        expectEscalated(refused);
+    });
+
+    it("removes once when the same alert is processed twice: the second run finds nothing to remove and says so", () => {
+        const first = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]));
+        const second = replay([aliceGlobalAdmin], first.directory);
+        expect(removalRequests(first)).to.have.length(1);
+        expect(removalRequests(second)).to.deep.equal([]);
+        expect(revocations(second)).to.deep.equal([]);
+        const comment = onlyComment(second);
+        expect(comment).to.contain("Nothing to remove: no standing assignment of this role for this principal.");
+        expect(comment).to.not.contain("Removed");
+        expectClosed(second);
+    });
+
+    it("remediates a second alert added to an open incident, and reports nothing to remove for the first, already handled", () => {
+        const bobGlobalAdmin: AlertSpec = { principalId: people.bob, roleTemplateId: roles.globalAdministrator, principalName: "bob@contoso.com" };
+        const afterFirst = replay([aliceGlobalAdmin], directory([assignment("alice-standing", people.alice, roles.globalAdministrator)]), {
+            closeIncidents: false,
+        });
+        expect(afterFirst.incident.status, "left open after the first alert").to.equal("New");
+        const withSecond = {
+            ...afterFirst.directory,
+            roleAssignments: [...afterFirst.directory.roleAssignments, assignment("bob-standing", people.bob, roles.globalAdministrator)],
+        };
+        const report = replay([aliceGlobalAdmin, bobGlobalAdmin], withSecond);
+        expect(remaining(report)).to.deep.equal([]);
+        const comment = onlyComment(report);
+        expect(comment).to.contain("Processed 2 of 2 alert(s)");
+        expect(comment.split("<p><b>bob@contoso.com</b>")[1]).to.contain("Removed the standing assignment");
+        expect(comment.split("<p><b>bob@contoso.com</b>")[0]).to.contain("Nothing to remove");
+        expectClosed(report);
+    });
+
+    describe("only what this stack owns", () => {
+        it("refuses an incident none of whose related rules is this stack's rule: a comment, no Graph call, a failed run", () => {
+            const report = replayIncident({
+                incident: incident([alert(aliceGlobalAdmin)], { relatedRuleIds: [otherRuleId] }),
+                directory: directory([assignment("standing", people.alice, roles.globalAdministrator)]),
+                analyticsRuleId: ruleId,
+            });
             expect(report.graphCalls).to.deep.equal([]);
-            expect(report.directory).to.deep.equal(tenant);
-            expect(onlyComment(report)).to.include("custom details are missing or are not the JSON object");
+            expect(remaining(report)).to.deep.equal(["standing"]);
+            expect(onlyComment(report)).to.contain("was not raised by this stack's analytics rule");
+            expect(report.incidentUpdates).to.deep.equal([]);
+            expect(report.status).to.equal("Failed");
+            expect(report.error?.code).to.equal("PimGuardRefused");
+        });
+
+        it("leaves alone an alert of another rule in an incident it owns, and acts on its own rule's alert", () => {
+            const foreign: AlertSpec = {
+                principalId: people.bob,
+                roleTemplateId: roles.globalAdministrator,
+                ruleGuid: otherRuleGuid,
+                principalName: "bob@contoso.com",
+            };
+            const state = directory([assignment("alice", people.alice, roles.globalAdministrator), assignment("bob", people.bob, roles.globalAdministrator)]);
+            const report = replay([aliceGlobalAdmin, foreign], state);
+            expect(remaining(report)).to.deep.equal(["bob"]);
+            expect(onlyComment(report)).to.contain("the alert comes from another analytics rule");
+            expectClosed(report);
+        });
+
+        it("refuses a role outside its watched-role parameter, whatever the watchlist made the rule alert on", () => {
+            const exchange: AlertSpec = { principalId: people.alice, roleTemplateId: roles.exchangeAdministrator, roleName: "Exchange Administrator" };
+            const report = replay([exchange], directory([assignment("exchange", people.alice, roles.exchangeAdministrator)]));
+            expect(report.graphCalls).to.deep.equal([]);
+            expect(remaining(report)).to.deep.equal(["exchange"]);
+            expect(onlyComment(report)).to.contain("the role is not one this stack enforces");
+            expectEscalated(report);
+            const watched = replay([exchange], directory([assignment("exchange", people.alice, roles.exchangeAdministrator)]), {
+                watchedRoleTemplateIds: [roles.exchangeAdministrator],
+            });
+            expect(remaining(watched)).to.deep.equal([]);
+        });
+    });
+
+    describe("honest outcomes", () => {
+        it("a removal the permission set does not allow fails, naming the permission the identity lacks", () => {
+            const withoutRemove = playbookGraphAppRoles("adminRemove").filter((permission) => permission !== "RoleAssignmentSchedule.Remove.Directory");
+            const report = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]), {
+                permissions: withoutRemove,
+            });
+            expect(removalRequests(report).map((call) => call.status)).to.deep.equal([403]);
+            expect(remaining(report)).to.deep.equal(["standing"]);
+            const comment = onlyComment(report);
+            expect(comment).to.contain("FAILED to remove at scope /: HTTP 403");
+            expect(comment).to.contain("the identity needs RoleAssignmentSchedule.Remove.Directory");
+            expect(comment).to.contain("FAILED: still standing after removal");
+            expect(revocations(report)).to.deep.equal([]);
             expectEscalated(report);
         });
 
-        it("ids that are not GUIDs (an injected filter clause, a role name instead of its template id)", () => {
-            const report = replay("non-guid-ids");
-            expect(report.graphCalls).to.deep.equal([]);
-            expect(report.directory).to.deep.equal(tenant);
-            expect(onlyComment(report)).to.include("PrincipalId is not a GUID").and.include("RoleTemplateId is not a GUID");
+        it("a listing the permission set does not allow removes nothing and names the read permission", () => {
+            const report = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]), {
+                permissions: ["RoleAssignmentSchedule.Remove.Directory", "User.Read.All", "User.RevokeSessions.All"],
+            });
+            expect(removalRequests(report)).to.deep.equal([]);
+            expect(onlyComment(report)).to.contain("the identity needs RoleAssignmentSchedule.Read.Directory");
+            expectEscalated(report);
+        });
+
+        it("does not revoke a B2B guest's sessions and says it does not apply, rather than reporting it done", () => {
+            const guestAlert: AlertSpec = {
+                principalId: people.guest,
+                roleTemplateId: roles.globalAdministrator,
+                principalName: "partner_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+            };
+            const report = replay([guestAlert], directory([assignment("guest", people.guest, roles.globalAdministrator)]));
+            expect(remaining(report)).to.deep.equal([]);
+            expect(revocations(report)).to.deep.equal([]);
+            expect(onlyComment(report)).to.contain("Sessions not revoked: not applicable to a B2B guest");
+            expectClosed(report);
+        });
+
+        it("does not look up or revoke sessions of a service principal or a group", () => {
+            const servicePrincipal: AlertSpec = {
+                principalId: people.deployAutomation,
+                roleTemplateId: roles.privilegedRoleAdministrator,
+                principalType: "ServicePrincipal",
+                principalName: "deploy-automation",
+            };
+            const report = replay([servicePrincipal], directory([assignment("sp", people.deployAutomation, roles.privilegedRoleAdministrator)]));
+            expect(remaining(report)).to.deep.equal([]);
+            expect(calls(report, "GET", "/users/")).to.deep.equal([]);
+            expect(onlyComment(report)).to.contain("Sessions not revoked: not applicable to a ServicePrincipal.");
+            expectClosed(report);
+        });
+
+        it("reports a user deleted since the alert as such", () => {
+            const deleted = "0d0d0d0d-1111-4222-8333-944445555666";
+            const report = replay(
+                [{ principalId: deleted, roleTemplateId: roles.globalAdministrator }],
+                directory([assignment("orphan", deleted, roles.globalAdministrator)]),
+            );
+            expect(revocations(report)).to.deep.equal([]);
+            expect(onlyComment(report)).to.contain("the user no longer exists (deleted since the alert)");
+        });
+
+        it("waits out PIM's five-minute minimum once and tries again", () => {
+            const state = directory([assignment("fresh", people.alice, roles.globalAdministrator)], {
+                faults: [{ method: "POST", path: "/roleAssignmentScheduleRequests", status: 400, code: "ActiveDurationTooShort", times: 1 }],
+            });
+            const report = replay([aliceGlobalAdmin], state, { trace: true });
+            expect(removalRequests(report).map((call) => call.status)).to.deep.equal([400, 201]);
+            expect(report.trace!.filter((record) => record.name === "Wait_out_the_five_minute_minimum")).to.have.length(1);
+            expect(remaining(report)).to.deep.equal([]);
+            expectClosed(report);
+        });
+
+        it("gives up after the second refusal within five minutes and says why", () => {
+            const state = directory([assignment("fresh", people.alice, roles.globalAdministrator)], {
+                faults: [{ method: "POST", path: "/roleAssignmentScheduleRequests", status: 400, code: "ActiveDurationTooShort", times: 5 }],
+            });
+            const report = replay([aliceGlobalAdmin], state);
+            expect(removalRequests(report)).to.have.length(2);
+            expect(onlyComment(report)).to.contain(
+                "PIM refuses to remove an assignment within five minutes of its creation (ActiveDurationTooShort), also after waiting five minutes",
+            );
+            expectEscalated(report);
+        });
+
+        it("takes RoleAssignmentDoesNotExist for what the second reading says: gone is success, still there is a failure", () => {
+            const doesNotExist = { method: "POST", path: "/roleAssignmentScheduleRequests", status: 400, code: "RoleAssignmentDoesNotExist", times: 1 };
+            const standing = [assignment("standing", people.alice, roles.globalAdministrator)];
+            // Graph removed it but answered RoleAssignmentDoesNotExist, as public tooling measured after a resent request.
+            const gone = replay([aliceGlobalAdmin], directory(standing, { faults: [{ ...doesNotExist, handled: true }] }));
+            expect(onlyComment(gone))
+                .to.contain("PIM found nothing to remove at scope / (RoleAssignmentDoesNotExist)")
+                .and.to.contain("Verified: no standing assignment");
+            expectClosed(gone);
+            const stillThere = replay([aliceGlobalAdmin], directory(standing, { faults: [doesNotExist] }));
+            expect(onlyComment(stillThere)).to.contain("FAILED: still standing after removal at scope /");
+            expectEscalated(stillThere);
+        });
+
+        it("retries a removal Graph answers 503, as the action's retry policy says", () => {
+            const report = replay(
+                [aliceGlobalAdmin],
+                directory([assignment("standing", people.alice, roles.globalAdministrator)], {
+                    faults: [{ method: "POST", path: "/roleAssignmentScheduleRequests", status: 503, times: 2 }],
+                }),
+            );
+            expect(removalRequests(report).map((call) => call.status)).to.deep.equal([503, 503, 201]);
+            expectClosed(report);
+        });
+
+        it("escalates when PIM lists more than one page for one principal and role, removing nothing from a partial listing", () => {
+            const many = Array.from({ length: 3 }, (_, index) =>
+                assignment(`unit-${index}`, people.alice, roles.globalAdministrator, `/administrativeUnits/${index}`),
+            );
+            const report = replay([aliceGlobalAdmin], directory(many, { pageSize: 2 }));
+            expect(removalRequests(report)).to.deep.equal([]);
+            expect(onlyComment(report)).to.contain("more than one page of active assignments");
             expectEscalated(report);
         });
     });
 
-    describe("switches", () => {
-        it("revokeSessions false removes the assignment without revoking sessions", () => {
-            const report = replay("user-global-admin", { revokeSessions: false });
-            expect(remainingAssignmentIds(report)).to.not.include(assignments.aliceGlobalAdmin);
-            expect(callsTo(report, "POST", "revokeSignInSessions")).to.deep.equal([]);
+    describe("modes and switches", () => {
+        it("report-only reads, says what it would remove and keep, changes nothing and leaves the incident open", () => {
+            const state = directory([
+                assignment("standing", people.alice, roles.globalAdministrator),
+                assignment("activation", people.alice, roles.globalAdministrator, administrativeUnit, { assignmentType: "Activated" }),
+            ]);
+            const report = replay([aliceGlobalAdmin], state, { mode: "reportOnly" });
+            expect(report.graphCalls.map((call) => call.method)).to.deep.equal(["GET"]);
+            expect(remaining(report)).to.deep.equal(["activation", "standing"]);
+            const comment = onlyComment(report);
+            expect(comment).to.contain("Report-only: would remove the standing assignment at scope / (instance standing)");
+            expect(comment).to.contain("Kept: a PIM activation");
+            expect(report.incident.status).to.equal("New");
+            expect(report.incidentUpdates).to.deep.equal([]);
         });
 
-        it("closeIncidents false remediates but leaves the incident open", () => {
-            const report = replay("user-global-admin", { closeIncidents: false });
-            expect(remainingAssignmentIds(report)).to.not.include(assignments.aliceGlobalAdmin);
-            expectLeftOpenUntouched(report);
+        it("revokeSessions false removes without revoking; closeIncidents false leaves a remediated incident open", () => {
+            const quiet = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]), {
+                revokeSessions: false,
+                closeIncidents: false,
+            });
+            expect(remaining(quiet)).to.deep.equal([]);
+            expect(revocations(quiet)).to.deep.equal([]);
+            expect(quiet.incident.status).to.equal("New");
+            expect(quiet.incidentUpdates).to.deep.equal([]);
+        });
+
+        it("the opt-in direct delete removes the assignment behind the instance, with its own permission", () => {
+            const report = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]), {
+                removalMethod: "roleAssignmentDelete",
+            });
+            expect(calls(report, "DELETE", "/roleManagement/directory/roleAssignments/standing").map((call) => call.status)).to.deep.equal([204]);
+            expect(removalRequests(report)).to.deep.equal([]);
+            expect(remaining(report)).to.deep.equal([]);
+            expectClosed(report);
+        });
+
+        it("the opt-in direct delete without its permission fails and names it", () => {
+            const report = replay([aliceGlobalAdmin], directory([assignment("standing", people.alice, roles.globalAdministrator)]), {
+                removalMethod: "roleAssignmentDelete",
+                permissions: playbookGraphAppRoles("adminRemove"),
+            });
+            expect(onlyComment(report)).to.contain("the identity needs RoleManagement.ReadWrite.Directory");
+            expectEscalated(report);
         });
     });
+});
 
-    describe("notifications", () => {
-        const webhookUrl = "https://hooks.example.com/services/T0KEN/s3cret-path";
+describe("playbook replay: recorded trigger bodies", () => {
+    const tenant = directoryFixture("tenant");
 
-        it("post one summary to the webhook read from Key Vault, and the URL appears nowhere in the report", () => {
-            const report = replay("user-global-admin", { notificationWebhookUrl: webhookUrl, trace: true });
-            expect(report.notifications).to.have.length(1);
-            expect(report.notifications[0]).to.include({ source: "pimguard", incidentNumber: 101, outcome: "close" });
-            expect(JSON.stringify(report)).to.not.include("T0KEN").and.not.include("s3cret");
-        });
-
-        it("are off by default: no vault read, no post", () => {
-            const report = replay("user-global-admin", { trace: true });
-            expect(report.notifications).to.deep.equal([]);
-            expect(report.trace!.map((record) => record.name)).to.not.include("Read_notification_webhook_url");
-        });
-
-        it("hide the secret read and the post from the run history (secureData)", () => {
-            const report = replay("user-global-admin", { notificationWebhookUrl: webhookUrl, trace: true });
-            const secured = report.trace!.filter((record) => ["Read_notification_webhook_url", "Post_notification"].includes(record.name));
-            expect(secured).to.have.length(2);
-            for (const record of secured) {
-                expect(record.status).to.equal("Succeeded");
-                expect(record.inputs).to.equal("<secured by secureData>");
-                expect(record.outputs).to.equal("<secured by secureData>");
-            }
-        });
+    it("reads a body exactly as Sentinel sends it (lowercase alerts) as it reads the capital-A fixtures", () => {
+        const real = replayIncident({ incident: incidentFixture("sentinel-trigger-body"), directory: tenant });
+        const capitalised = replayIncident({ incident: incidentFixture("user-global-admin"), directory: tenant });
+        expect(real.directory).to.deep.equal(capitalised.directory);
+        expect(real.graphCalls.map((call) => `${call.method} ${call.status}`)).to.deep.equal(
+            capitalised.graphCalls.map((call) => `${call.method} ${call.status}`),
+        );
+        expect(onlyComment(real)).to.contain("Removed the standing assignment at scope / through PIM").and.to.contain("Processed 1 of 1 alert(s)");
+        expectClosed(real);
     });
 
-    describe("a typo in a Graph URI of the definition fails a test", () => {
-        function replayWithTypo(correct: string, typo: string): ReplayReport {
-            const text = JSON.stringify(loadPlaybookDefinition());
-            expect(text).to.include(correct);
-            return replay("user-global-admin", { definition: JSON.parse(text.split(correct).join(typo)) as unknown });
+    it("an exempt principal is reported and never touched, by the watchlist flag or by the playbook's own parameter", () => {
+        const flagged = replayIncident({ incident: incidentFixture("exempt-flag"), directory: tenant });
+        expect(flagged.graphCalls).to.deep.equal([]);
+        expect(onlyComment(flagged)).to.contain("the principal is exempt");
+        const unflagged = replayIncident({ incident: incidentFixture("break-glass-unflagged"), directory: tenant, exemptPrincipalIds: [people.breakGlass] });
+        expect(unflagged.graphCalls).to.deep.equal([]);
+        expect(unflagged.incident.status).to.equal("New");
+        const notExempt = replayIncident({ incident: incidentFixture("break-glass-unflagged"), directory: tenant });
+        expect(removalRequests(notExempt)).to.have.length(1);
+    });
+
+    it("custom details that are not JSON, or ids that are not GUIDs, make no Graph call and escalate", () => {
+        for (const fixture of ["malformed-custom-details", "non-guid-ids"]) {
+            const report = replayIncident({ incident: incidentFixture(fixture), directory: tenant });
+            expect(report.graphCalls, fixture).to.deep.equal([]);
+            expectEscalated(report);
         }
-
-        it("in the listing: reported as a 404, nothing removed, incident escalated", () => {
-            const report = replayWithTypo('/v1.0/roleManagement/directory/roleAssignments"', '/v1.0/roleManagement/directory/roleAssignment"');
-            expect(callsTo(report, "GET", "/roleAssignment?").map((call) => call.status)).to.deep.equal([404]);
-            expect(remainingAssignmentIds(report)).to.include(assignments.aliceGlobalAdmin);
-            expectEscalated(report);
-        });
-
-        it("in the deletion: a 404 for a wrong path is not taken for 'already removed'; the assignment stays and the incident is escalated", () => {
-            const report = replayWithTypo("roleAssignments/@{", "roleAssignment/@{");
-            expect(callsTo(report, "DELETE", "/roleAssignment/").map((call) => call.status)).to.deep.equal([404]);
-            expect(remainingAssignmentIds(report)).to.include(assignments.aliceGlobalAdmin);
-            expect(onlyComment(report)).to.include("FAILED to remove assignment").and.not.to.include("already removed");
-            expectEscalated(report);
-        });
-
-        it("in the revocation: reported as a 404 and escalated", () => {
-            const report = replayWithTypo("/revokeSignInSessions", "/revokeSigninSession");
-            expect(callsTo(report, "POST", "/revokeSigninSession").map((call) => call.status)).to.deep.equal([404]);
-            expect(onlyComment(report)).to.include("FAILED to revoke");
-            expectEscalated(report);
-        });
     });
 
-    it("an empty directory is the default: nothing to remove, the user does not exist", () => {
-        const report = replayIncident({ incident: incidentFixture("user-global-admin") });
-        const empty: DirectoryState = { roleAssignments: [], users: [], servicePrincipals: [], groups: [], faults: [] };
-        expect(report.directory).to.deep.equal(empty);
-        expect(revocationsOf(report, principals.alice).map((call) => call.status)).to.deep.equal([404]);
+    it("a typo in a Graph URI of the definition fails: a 404 for a wrong path is never taken for success", () => {
+        const text = JSON.stringify(loadPlaybookDefinition());
+        const typo = JSON.parse(text.split("/roleAssignmentScheduleRequests").join("/roleAssignmentScheduleRequest")) as unknown;
+        const report = replayIncident({ incident: incidentFixture("user-global-admin"), directory: tenant, definition: typo });
+        expect(removalRequests(report)).to.deep.equal([]);
+        expect(calls(report, "POST", "/roleAssignmentScheduleRequest").map((call) => call.status)).to.deep.equal([404]);
         expectEscalated(report);
+    });
+
+    it("an empty directory is the default: nothing to remove, and the incident closes saying so", () => {
+        const report = replayIncident({ incident: incidentFixture("user-global-admin") });
+        expect(onlyComment(report)).to.contain("Nothing to remove");
+        expect(report.directory.roleAssignments).to.deep.equal([]);
+        expectClosed(report);
     });
 });

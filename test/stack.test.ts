@@ -116,7 +116,7 @@ describe("the pimguard stack", function () {
             expect(run.outputs.ruleId).to.match(guid);
             expect(run.outputs.ruleResourceId).to.equal(run.single(types.rule).id);
             expect(run.outputs.playbookId).to.equal(run.single(types.workflow).id);
-            expect(run.outputs.automationRuleId).to.equal(run.single(types.automationRule).id);
+            expect(run.ofType(types.automationRule).map((rule) => rule.id)).to.include(run.outputs.automationRuleId);
             expect(run.outputs.identityPrincipalId).to.match(guid);
             expect(run.outputs.vaultUri).to.match(/^https:\/\/kv-pimguard-[a-z0-9]{6}\.vault\.azure\.net\/$/);
             expect(run.outputs.privilegedRolesWatchlistAlias).to.equal("PimGuardPrivilegedRoles");
@@ -157,11 +157,10 @@ describe("the pimguard stack", function () {
             expect(run.single(types.workflow).inputs.identity).to.deep.equal({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
         });
 
-        it("holds exactly the Graph app roles RoleManagement.ReadWrite.Directory and User.RevokeSessions.All, on Graph's service principal", () => {
+        it("holds exactly the Graph app roles to read PIM's view, remove through PIM, read users and revoke sessions, on Graph's service principal", () => {
             const assignments = run.ofType(types.appRoleAssignment);
-            expect(assignments.map((assignment) => assignment.inputs.appRoleId).sort()).to.deep.equal(
-                [graphAppRoleIds["RoleManagement.ReadWrite.Directory"], graphAppRoleIds["User.RevokeSessions.All"]].sort(),
-            );
+            const expected = ["RoleAssignmentSchedule.Read.Directory", "RoleAssignmentSchedule.Remove.Directory", "User.Read.All", "User.RevokeSessions.All"];
+            expect(assignments.map((assignment) => assignment.inputs.appRoleId).sort()).to.deep.equal(expected.map((value) => graphAppRoleIds[value]).sort());
             for (const assignment of assignments) {
                 expect(assignment.inputs.resourceObjectId).to.equal(graphServicePrincipalObjectId);
                 expect(assignment.inputs.principalObjectId).to.equal(run.outputs.identityPrincipalId);
@@ -170,7 +169,7 @@ describe("the pimguard stack", function () {
 
         it("looks the app role ids up by permission value rather than hard-coding them", async () => {
             const original = { ...graphAppRoleIds };
-            graphAppRoleIds["RoleManagement.ReadWrite.Directory"] = "00000000-0000-4000-8000-0000000000aa";
+            graphAppRoleIds["RoleAssignmentSchedule.Remove.Directory"] = "00000000-0000-4000-8000-0000000000aa";
             try {
                 const otherTenant = await runStack(minimalConfig);
                 expect(otherTenant.ofType(types.appRoleAssignment).map((assignment) => assignment.inputs.appRoleId)).to.include(
@@ -418,19 +417,35 @@ describe("the pimguard stack", function () {
     });
 
     describe("PlaybookAutomation", () => {
-        it("runs this playbook for new incidents of this rule only", () => {
-            const automation = run.single(types.automationRule).inputs;
-            expect(automation.triggeringLogic).to.deep.include({ isEnabled: true, triggersOn: "Incidents", triggersWhen: "Created" });
-            expect(automation.triggeringLogic.conditions).to.deep.equal([
+        it("runs this playbook for incidents of this rule only: when one is created, and when alerts are added to one", () => {
+            const ofThisRule = {
+                conditionType: "Property",
+                conditionProperties: { propertyName: "IncidentRelatedAnalyticRuleIds", operator: "Contains", propertyValues: [run.single(types.rule).id] },
+            };
+            const rules = run.ofType(types.automationRule).map((rule) => rule.inputs);
+            expect(rules.map((rule) => rule.triggeringLogic)).to.deep.equal([
+                { isEnabled: true, triggersOn: "Incidents", triggersWhen: "Created", conditions: [ofThisRule] },
                 {
-                    conditionType: "Property",
-                    conditionProperties: { propertyName: "IncidentRelatedAnalyticRuleIds", operator: "Contains", propertyValues: [run.single(types.rule).id] },
+                    isEnabled: true,
+                    triggersOn: "Incidents",
+                    triggersWhen: "Updated",
+                    conditions: [ofThisRule, { conditionType: "PropertyArrayChanged", conditionProperties: { arrayType: "Alerts", changeType: "Added" } }],
                 },
             ]);
-            expect(automation.actions).to.deep.equal([
-                { actionType: "RunPlaybook", order: 1, actionConfiguration: { logicAppResourceId: run.single(types.workflow).id, tenantId } },
-            ]);
-            expect(automation.automationRuleId).to.match(guid);
+            for (const rule of rules) {
+                expect(rule.actions).to.deep.equal([
+                    { actionType: "RunPlaybook", order: 1, actionConfiguration: { logicAppResourceId: run.single(types.workflow).id, tenantId } },
+                ]);
+                expect(rule.automationRuleId).to.match(guid);
+            }
+            expect(new Set(rules.map((rule) => rule.automationRuleId)).size).to.equal(2);
+        });
+
+        it("tells the playbook which rule it serves and which roles it enforces, from config rather than the watchlist", () => {
+            const parameters = run.single(types.workflow).inputs.parameters;
+            expect(parameters.analyticsRuleId.value).to.equal(run.single(types.rule).id);
+            expect(parameters.watchedRoleTemplateIds.value).to.deep.equal(privilegedBuiltInRoles.map((role) => role.templateId));
+            expect(parameters.removalMethod.value).to.equal("adminRemove");
         });
 
         it("lets Azure Security Insights run playbooks in the playbook's resource group", () => {
@@ -460,12 +475,14 @@ describe("the pimguard stack", function () {
             ]);
         });
 
-        it("narrowing the role list removes the other roles' items and nothing else", async () => {
+        it("narrowing the role list removes the other roles' items and changes the playbook's own copy, nothing else", async () => {
             const changed = await changedBy({ "pimguard:privilegedRoles": JSON.stringify(["Global Administrator"]) });
-            const expected = privilegedBuiltInRoles
-                .filter((role) => role.name !== "Global Administrator")
-                .map((role) => `${types.watchlistItem}::pimguard-privileged-roles-${role.templateId}`)
-                .sort();
+            const expected = [
+                `${types.workflow}::pimguard-playbook`,
+                ...privilegedBuiltInRoles
+                    .filter((role) => role.name !== "Global Administrator")
+                    .map((role) => `${types.watchlistItem}::pimguard-privileged-roles-${role.templateId}`),
+            ].sort();
             expect(changed).to.deep.equal(expected);
         });
 

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { isGuid, Mode } from "../../components/config";
+import { isGuid, Mode, RemovalMethod, removalMethods } from "../../components/config";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
 import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
 
@@ -19,9 +19,16 @@ report: status, graphCalls, comments, incidentUpdates, notifications, directory,
 actionsExecuted, incident.
 
   <incident.json>                 the body Sentinel's incident trigger delivers
-  --directory <state.json>        the fake directory: { roleAssignments, users,
-                                  servicePrincipals, groups, faults } (default: empty)
+  --directory <state.json>        the fake directory: { roleAssignments, users, guests,
+                                  servicePrincipals, groups, faults, pageSize } (default: empty)
   --mode remediate|reportOnly     default remediate
+  --rule-id <ARM id>              this stack's analytics rule (default: the first of the
+                                  incident's relatedAnalyticRuleIds)
+  --watch <roleTemplateId>        a role the stack enforces; repeatable (default: the stack's
+                                  default list, Microsoft's PRIVILEGED roles)
+  --permissions <name>[,<name>]   the Graph application permissions the identity holds
+                                  (default: exactly what the stack grants)
+  --removal-method adminRemove|roleAssignmentDelete   default adminRemove
   --exempt <objectId>             exempt principal (the exemptPrincipalIds parameter); repeatable
   --revoke-sessions true|false    default true
   --close-incidents true|false    default true
@@ -53,6 +60,10 @@ export interface ReplayArguments {
     readonly incidentFile: string;
     readonly directoryFile?: string;
     readonly mode: Mode;
+    readonly analyticsRuleId?: string;
+    readonly watchedRoleTemplateIds?: string[];
+    readonly permissions?: string[];
+    readonly removalMethod?: RemovalMethod;
     readonly exemptPrincipalIds: string[];
     readonly revokeSessions: boolean;
     readonly closeIncidents: boolean;
@@ -61,7 +72,18 @@ export interface ReplayArguments {
     readonly help: boolean;
 }
 
-const valueOptions = ["--directory", "--mode", "--exempt", "--revoke-sessions", "--close-incidents", "--notify"];
+const valueOptions = [
+    "--directory",
+    "--mode",
+    "--rule-id",
+    "--watch",
+    "--permissions",
+    "--removal-method",
+    "--exempt",
+    "--revoke-sessions",
+    "--close-incidents",
+    "--notify",
+];
 
 /** Parses the command line (`--name value` or `--name=value`). */
 export function parseReplayArguments(args: readonly string[]): ReplayArguments {
@@ -85,10 +107,18 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
     if (positional.length !== 1) throw new UsageError(`expected one incident file, got ${positional.length === 0 ? "none" : positional.join(", ")}`);
     const notify = single(values, "--notify");
     const directoryFile = single(values, "--directory");
+    const ruleId = single(values, "--rule-id");
+    const watched = values.get("--watch");
+    const permissions = single(values, "--permissions");
+    const removalMethod = single(values, "--removal-method");
     return {
         incidentFile: positional[0]!,
         ...(directoryFile === undefined ? {} : { directoryFile }),
         mode: modeOf(single(values, "--mode")),
+        ...(ruleId === undefined ? {} : { analyticsRuleId: checkRuleId(ruleId) }),
+        ...(watched === undefined ? {} : { watchedRoleTemplateIds: watched.map((id) => checkGuid("--watch", id)) }),
+        ...(permissions === undefined ? {} : { permissions: permissionsOf(permissions) }),
+        ...(removalMethod === undefined ? {} : { removalMethod: removalMethodOf(removalMethod) }),
         exemptPrincipalIds: (values.get("--exempt") ?? []).map(checkObjectId),
         revokeSessions: flagOf(values, "--revoke-sessions"),
         closeIncidents: flagOf(values, "--close-incidents"),
@@ -122,8 +152,37 @@ function flagOf(values: ReadonlyMap<string, string[]>, name: string): boolean {
 }
 
 function checkObjectId(value: string): string {
-    if (!isGuid(value)) throw new UsageError(`--exempt needs an object id (a GUID), not ${JSON.stringify(value)}`);
+    return checkGuid("--exempt", value, "an object id (a GUID)");
+}
+
+function checkGuid(option: string, value: string, what = "a role template id (a GUID)"): string {
+    if (!isGuid(value)) throw new UsageError(`${option} needs ${what}, not ${JSON.stringify(value)}`);
     return value;
+}
+
+function checkRuleId(value: string): string {
+    if (!/\/providers\/Microsoft\.SecurityInsights\/alertRules\/[^/]+$/i.test(value)) {
+        throw new UsageError(
+            `--rule-id needs an analytics rule's ARM id (.../providers/Microsoft.SecurityInsights/alertRules/<id>), not ${JSON.stringify(value)}`,
+        );
+    }
+    return value;
+}
+
+function permissionsOf(value: string): string[] {
+    const names = value.split(",").map((name) => name.trim());
+    if (names.some((name) => !/^[A-Za-z]+(\.[A-Za-z]+)+$/.test(name))) {
+        throw new UsageError(
+            `--permissions needs Graph permission names separated by commas (e.g. RoleAssignmentSchedule.Read.Directory), not ${JSON.stringify(value)}`,
+        );
+    }
+    return names;
+}
+
+function removalMethodOf(value: string): RemovalMethod {
+    if (!(removalMethods as readonly string[]).includes(value))
+        throw new UsageError(`--removal-method must be ${removalMethods.join(" or ")}, not ${JSON.stringify(value)}`);
+    return value as RemovalMethod;
 }
 
 function checkWebhookUrl(value: string): string {
@@ -180,6 +239,10 @@ export function runReplayCommand(
             incident: readJsonFile(parsed.incidentFile, baseDirectory),
             ...(parsed.directoryFile === undefined ? {} : { directory: readDirectory(parsed.directoryFile, baseDirectory) }),
             mode: parsed.mode,
+            ...(parsed.analyticsRuleId === undefined ? {} : { analyticsRuleId: parsed.analyticsRuleId }),
+            ...(parsed.watchedRoleTemplateIds === undefined ? {} : { watchedRoleTemplateIds: parsed.watchedRoleTemplateIds }),
+            ...(parsed.permissions === undefined ? {} : { permissions: parsed.permissions }),
+            ...(parsed.removalMethod === undefined ? {} : { removalMethod: parsed.removalMethod }),
             exemptPrincipalIds: parsed.exemptPrincipalIds,
             revokeSessions: parsed.revokeSessions,
             closeIncidents: parsed.closeIncidents,

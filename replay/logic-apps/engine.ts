@@ -419,7 +419,8 @@ class WorkflowRun {
 
     private untilConditionHolds(action: IndexedAction, frame: Frame): boolean {
         const expression = action.definition.expression;
-        const verdict = typeof expression === "string" ? this.evaluate(expression, frame) : evaluateCondition(expression, (value) => this.evaluate(value, frame), this.now);
+        const verdict =
+            typeof expression === "string" ? this.evaluate(expression, frame) : evaluateCondition(expression, (value) => this.evaluate(value, frame), this.now);
         if (typeof verdict !== "boolean") {
             throw new TemplateError(`The expression of Until '${action.name}' must yield a boolean, not a value of type '${wdlTypeName(verdict)}'.`);
         }

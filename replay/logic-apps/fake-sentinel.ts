@@ -38,6 +38,8 @@ export class FakeSentinel {
     constructor(
         private readonly incidentArmId: string,
         initial: { status: string; severity: string; tags?: string[] },
+        /** False when the identity lacks Microsoft Sentinel Responder: every call is then refused, as ARM refuses it. */
+        private readonly responder = true,
     ) {
         this.incident = { status: initial.status, severity: initial.severity, tags: [...(initial.tags ?? [])] };
     }
@@ -45,6 +47,13 @@ export class FakeSentinel {
     handle(request: ConnectorRequest): HttpResponse {
         const connectionProblem = checkConnection(request);
         if (connectionProblem !== undefined) return connectorError(401, "Unauthorized", connectionProblem);
+        if (!this.responder) {
+            return connectorError(
+                403,
+                "AuthorizationFailed",
+                "The client does not have authorization to perform action 'Microsoft.SecurityInsights/incidents/write'.",
+            );
+        }
         if (!isJsonObject(request.body)) return connectorError(400, "BadRequest", "The request body must be a JSON object.");
         if (typeof request.body.incidentArmId !== "string" || request.body.incidentArmId.toLowerCase() !== this.incidentArmId.toLowerCase()) {
             return connectorError(

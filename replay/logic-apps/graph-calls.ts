@@ -3,7 +3,9 @@
  * they need. Tests use it to prove the deployed identity holds exactly those permissions; the
  * stack program does not load it (it parses WDL expressions, which deploying never needs).
  */
+import type { RemovalMethod } from "../../components/config";
 import { graphBaseUrl } from "../../components/playbook-definition";
+import { findGraphOperation, GraphOperation, GraphPermission } from "./graph-permissions";
 import { Expression, parseTemplate } from "./expressions";
 import { isJsonObject, listActions, WorkflowAction, WorkflowDefinition } from "../../components/workflow-structure";
 
@@ -17,16 +19,22 @@ export interface GraphCall {
     readonly path: string;
     /** The `$filter` query option, expressions shown as `{name}`, when the action sends one. */
     readonly filter?: string;
+    /** The `action` a schedule request's body names (e.g. `adminRemove`), when it is literal. */
+    readonly requestAction?: string;
 }
 
 /**
  * Every Graph call of the definition, in document order. An HTTP action whose URI starts with
  * Graph's host but not with {@link graphBaseUrl} is an error: only v1.0 is checked and granted.
+ * An action marked `metadata.removalMethod` is made only with that removal method: given one,
+ * the calls of the other methods are left out.
  */
-export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">): GraphCall[] {
+export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">, removalMethod?: RemovalMethod): GraphCall[] {
     const calls: GraphCall[] = [];
     for (const { name, action } of listActions(definition)) {
         if (action.type !== "Http") continue;
+        const method = isJsonObject(action.metadata) ? action.metadata.removalMethod : undefined;
+        if (removalMethod !== undefined && method !== undefined && method !== removalMethod) continue;
         const inputs = httpInputs(name, action);
         const uri = templateText(inputs.uri);
         if (!uri.startsWith("https://graph.microsoft.com")) continue;
@@ -34,63 +42,58 @@ export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">): G
             throw new Error(`pimguard playbook: action ${name} calls Graph outside ${graphBaseUrl}: ${uri}`);
         }
         const filter = inputs.queries?.["$filter"];
+        const requestAction = isJsonObject(inputs.body) && typeof inputs.body.action === "string" ? inputs.body.action : undefined;
         calls.push({
             action: name,
             method: inputs.method.toUpperCase(),
             path: uri.slice(graphBaseUrl.length),
             ...(filter === undefined ? {} : { filter: templateText(filter) }),
+            ...(requestAction === undefined ? {} : { requestAction }),
         });
     }
     return calls;
 }
 
-/** Graph application permissions (app role values). */
-export type GraphPermission = "RoleManagement.Read.Directory" | "RoleManagement.ReadWrite.Directory" | "User.RevokeSessions.All";
-
-/**
- * The least-privileged application permission for each call the playbook may make, keyed by
- * `METHOD path` with every interpolated segment written `{}`. Source: Microsoft Graph API
- * reference (list/delete unifiedRoleAssignment, user: revokeSignInSessions).
- */
-const permissionByCall: Readonly<Record<string, GraphPermission>> = {
-    "GET /roleManagement/directory/roleAssignments": "RoleManagement.Read.Directory",
-    "DELETE /roleManagement/directory/roleAssignments/{}": "RoleManagement.ReadWrite.Directory",
-    "POST /users/{}/revokeSignInSessions": "User.RevokeSessions.All",
-};
-
-/** Permissions that include others, so granting both would be one more than needed. */
-const impliedPermissions: Readonly<Partial<Record<GraphPermission, readonly GraphPermission[]>>> = {
-    "RoleManagement.ReadWrite.Directory": ["RoleManagement.Read.Directory"],
-};
-
-/** The permission one call needs; an unknown call is an error naming it, never a silent pass. */
-export function graphPermissionFor(call: Pick<GraphCall, "method" | "path">): GraphPermission {
-    const key = `${call.method.toUpperCase()} ${call.path.replace(/\{[^}]*\}/g, "{}")}`;
-    const permission = permissionByCall[key];
-    if (permission === undefined) {
-        throw new Error(`pimguard playbook: no known Graph permission for ${key}; add it to permissionByCall in replay/logic-apps/graph-calls.ts`);
+/** The Graph operation a call is; an unknown call is an error naming it, never a silent pass. */
+function operationOf(call: Pick<GraphCall, "method" | "path" | "requestAction">): GraphOperation {
+    const path = call.path.replace(/\{[^}]*\}/g, "{}");
+    const operation = findGraphOperation(call.method, path, call.requestAction);
+    if (operation === undefined) {
+        throw new Error(
+            `pimguard playbook: no known Graph permission for ${call.method.toUpperCase()} ${path}; add it to replay/logic-apps/graph-permissions.ts`,
+        );
     }
-    return permission;
+    return operation;
+}
+
+/** The least-privileged application permission for one call. */
+export function graphPermissionFor(call: Pick<GraphCall, "method" | "path" | "requestAction">): GraphPermission {
+    return operationOf(call).permissions[0]!;
 }
 
 /**
- * The smallest set of Graph application permissions covering every call of the definition,
- * sorted: what the playbook's identity must be granted, and no more.
+ * The smallest set of Graph application permissions covering every call the definition makes
+ * with this removal method, sorted: what the playbook's identity must be granted, and no more.
+ * Each call starts with its least-privileged permission; one is then dropped when every call
+ * that asked for it is also allowed by another permission of the set (RoleManagement.ReadWrite.Directory
+ * covers the listing that RoleAssignmentSchedule.Read.Directory would).
  */
-export function graphPermissionsRequired(definition: Pick<WorkflowDefinition, "actions">): GraphPermission[] {
-    const needed = new Set(graphCallsIn(definition).map(graphPermissionFor));
-    for (const permission of [...needed]) {
-        for (const implied of impliedPermissions[permission] ?? []) {
-            needed.delete(implied);
-        }
+export function graphPermissionsRequired(definition: Pick<WorkflowDefinition, "actions">, removalMethod: RemovalMethod): GraphPermission[] {
+    const operations = graphCallsIn(definition, removalMethod).map(operationOf);
+    const chosen = new Set(operations.map((operation) => operation.permissions[0]!));
+    for (const permission of [...chosen].sort()) {
+        const others = [...chosen].filter((other) => other !== permission);
+        const needing = operations.filter((operation) => operation.permissions[0] === permission);
+        if (needing.every((operation) => operation.permissions.some((allowed) => others.includes(allowed)))) chosen.delete(permission);
     }
-    return [...needed].sort();
+    return [...chosen].sort();
 }
 
 interface HttpInputs {
     readonly method: string;
     readonly uri: string;
     readonly queries?: Readonly<Record<string, string>>;
+    readonly body?: unknown;
 }
 
 function httpInputs(name: string, action: WorkflowAction): HttpInputs {

@@ -5,7 +5,8 @@
  * the deployed workflow resource uses.
  */
 import { loadPlaybookDefinition, workflowParameters } from "../../components/playbook-definition";
-import { Mode } from "../../components/config";
+import { playbookGraphAppRoles } from "../../components/azure-ids";
+import { defaultPolicy, Mode, RemovalMethod } from "../../components/config";
 import { DirectoryState, emptyDirectory } from "./directory-state";
 import { ActionRecord, ErrorInfo, runWorkflow, RunStatus } from "./engine";
 import { FakeCloud, FakeKeyVault, FakeWebhook } from "./fake-cloud";
@@ -20,11 +21,21 @@ export interface ReplayOptions {
     readonly directory?: DirectoryState;
     /** Default `remediate`. */
     readonly mode?: Mode;
+    /** This stack's analytics rule (ARM id). Default: the first of the incident's relatedAnalyticRuleIds. */
+    readonly analyticsRuleId?: string;
+    /** The roles the stack enforces. Default: the stack's default list (Microsoft's PRIVILEGED roles). */
+    readonly watchedRoleTemplateIds?: readonly string[];
+    /** Default `adminRemove`. */
+    readonly removalMethod?: RemovalMethod;
+    /** The Graph application permissions the identity holds. Default: exactly what the stack grants for the removal method. */
+    readonly permissions?: readonly string[];
     readonly exemptPrincipalIds?: readonly string[];
     /** Default true. */
     readonly revokeSessions?: boolean;
     /** Default true. */
     readonly closeIncidents?: boolean;
+    /** False: the identity lacks Microsoft Sentinel Responder, so comments and updates are refused. Default true. */
+    readonly sentinelResponder?: boolean;
     /** Configures notifications: a Key Vault secret holding this webhook URL. Default: off. */
     readonly notificationWebhookUrl?: string;
     /** Adds the run history (secured inputs/outputs hidden) to the report. */
@@ -73,14 +84,21 @@ export const replayEnvironment = {
     },
     keyVaultUri: "https://kv-pimguard-replay.vault.azure.net/",
     notificationSecretName: "pimguard-notification-webhook",
+    /** The rule the playbook is deployed for when neither the options nor the incident name one. */
+    analyticsRuleId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/alertRules/00000000-0000-0000-0000-0000000000aa",
 } as const;
 
 export function replayIncident(options: ReplayOptions): ReplayReport {
     const incident = checkIncident(options.incident);
     const notifying = options.notificationWebhookUrl !== undefined;
+    const removalMethod = options.removalMethod ?? defaultPolicy.removalMethod;
     const parameters = workflowParameters({
         sentinelConnection: replayEnvironment.sentinelConnection,
         identityResourceId: replayEnvironment.identityResourceId,
+        analyticsRuleId: options.analyticsRuleId ?? incident.firstRuleId ?? replayEnvironment.analyticsRuleId,
+        watchedRoleTemplateIds: options.watchedRoleTemplateIds ?? defaultPolicy.privilegedRoles.map((role) => role.templateId),
+        removalMethod,
         mode: options.mode ?? "remediate",
         revokeSessions: options.revokeSessions ?? true,
         closeIncidents: options.closeIncidents ?? true,
@@ -90,8 +108,8 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
     });
     const secrets = new Map<string, string>(notifying ? [[replayEnvironment.notificationSecretName, options.notificationWebhookUrl!]] : []);
     const cloud = new FakeCloud(
-        new FakeGraph(options.directory ?? emptyDirectory, replayEnvironment.identityResourceId),
-        new FakeSentinel(incident.id, incident.initialState),
+        new FakeGraph(options.directory ?? emptyDirectory, replayEnvironment.identityResourceId, options.permissions ?? playbookGraphAppRoles(removalMethod)),
+        new FakeSentinel(incident.id, incident.initialState, options.sentinelResponder ?? true),
         new FakeKeyVault(replayEnvironment.keyVaultUri, secrets, replayEnvironment.identityResourceId),
         notifying ? new FakeWebhook(options.notificationWebhookUrl!) : undefined,
     );
@@ -120,7 +138,7 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
  * The parts of the trigger body the fakes need; the rest is the playbook's to read (and to
  * reject). Property names match in any case, as Logic Apps matches them.
  */
-function checkIncident(incident: unknown): { id: string; initialState: { status: string; severity: string; tags: string[] } } {
+function checkIncident(incident: unknown): { id: string; firstRuleId?: string; initialState: { status: string; severity: string; tags: string[] } } {
     const object = isJsonObject(incident) ? propertyIgnoringCase(incident, "object") : undefined;
     if (!isJsonObject(object)) throw new IncidentFormatError("expected the incident trigger's body, an object with an 'object' property");
     const id = propertyIgnoringCase(object, "id");
@@ -133,8 +151,11 @@ function checkIncident(incident: unknown): { id: string; initialState: { status:
     const labels = propertyIgnoringCase(properties, "labels");
     const status = propertyIgnoringCase(properties, "status");
     const severity = propertyIgnoringCase(properties, "severity");
+    const ruleIds = propertyIgnoringCase(properties, "relatedAnalyticRuleIds");
+    const firstRuleId = Array.isArray(ruleIds) && typeof ruleIds[0] === "string" ? ruleIds[0] : undefined;
     return {
         id,
+        ...(firstRuleId === undefined ? {} : { firstRuleId }),
         initialState: {
             status: typeof status === "string" ? status : "New",
             severity: typeof severity === "string" ? severity : "Medium",
