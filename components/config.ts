@@ -31,6 +31,27 @@ export interface ExemptPrincipal {
  */
 export const maxExemptionReasonLength = 1000;
 
+/**
+ * A role-assignable group allowed to hold some watched roles standing: Microsoft's "PIM for
+ * Groups" setup, where the group holds the role permanently and people become its members
+ * through PIM. Its standing assignments of these roles are kept; anyone added to it (or made
+ * its owner) outside PIM for Groups is removed.
+ */
+export interface PrivilegedGroup {
+    /** The group's Entra object id. */
+    id: string;
+    /** The watched roles it may hold standing, by name or template id (template ids once validated). */
+    roles: string[];
+    /** Why; shown on the watchlist and on incidents about the group. */
+    reason: string;
+}
+
+/** The sweep runs every 15 minutes to once a day; 0 turns it off. */
+export const minSweepIntervalMinutes = 15;
+export const maxSweepIntervalMinutes = 24 * 60;
+/** At most this many removals a sweep may be allowed per run. */
+export const maxSweepRemovalsLimit = 50;
+
 /** Sentinel accepts rule frequencies from 5 minutes to 14 days. */
 export const minRuleFrequencyMinutes = 5;
 export const maxRuleFrequencyMinutes = 14 * 24 * 60;
@@ -44,6 +65,12 @@ export interface GuardPolicy {
     revokeSessions: boolean;
     closeIncidents: boolean;
     ruleFrequencyMinutes: number;
+    /** Groups allowed to hold watched roles standing; roles as template ids. */
+    privilegedGroups: PrivilegedGroup[];
+    /** Minutes between sweeps of every watched role; 0: no sweep. */
+    sweepIntervalMinutes: number;
+    /** The brake: at most this many standing assignments a sweep removes per run; the rest are reported and escalated. */
+    sweepMaxRemovals: number;
 }
 
 /**
@@ -58,6 +85,9 @@ export const defaultPolicy: Readonly<GuardPolicy> = Object.freeze({
     revokeSessions: true,
     closeIncidents: true,
     ruleFrequencyMinutes: 5,
+    privilegedGroups: [],
+    sweepIntervalMinutes: 60,
+    sweepMaxRemovals: 3,
 });
 
 /** The rule frequency when none is given. */
@@ -99,6 +129,9 @@ export const configKeys = [
     "revokeSessions",
     "closeIncidents",
     "ruleFrequencyMinutes",
+    "privilegedGroups",
+    "sweepIntervalMinutes",
+    "sweepMaxRemovals",
     "notificationWebhookUrl",
     "streamAuditLogs",
     "tags",
@@ -143,10 +176,19 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
         revokeSessions: reader.boolean("revokeSessions", defaultPolicy.revokeSessions),
         closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
         ruleFrequencyMinutes: reader.ruleFrequency(),
+        privilegedGroups: [],
+        sweepIntervalMinutes: checkSweepInterval(reader.optionalInteger("sweepIntervalMinutes") ?? defaultPolicy.sweepIntervalMinutes, keyName("sweepIntervalMinutes"), problems),
+        sweepMaxRemovals: checkSweepMaxRemovals(reader.optionalInteger("sweepMaxRemovals") ?? defaultPolicy.sweepMaxRemovals, keyName("sweepMaxRemovals"), problems),
         notificationWebhookUrl: reader.webhookUrl(),
         streamAuditLogs: reader.boolean("streamAuditLogs", false),
         tags: reader.tags(),
     };
+    settings.privilegedGroups = checkPrivilegedGroups(
+        reader.optionalJson("privilegedGroups") ?? defaultPolicy.privilegedGroups,
+        keyName("privilegedGroups"),
+        { watched: settings.privilegedRoles, exemptions: settings.exemptPrincipals, exemptionsKey: keyName("exemptPrincipals") },
+        problems,
+    );
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -174,6 +216,12 @@ export interface GuardPolicyArgs {
     closeIncidents?: boolean;
     /** How often the analytics rule runs, in minutes (5 to 20160). Default 5. */
     ruleFrequencyMinutes?: number;
+    /** Role-assignable groups allowed to hold watched roles standing (PIM for Groups). Default: none. */
+    privilegedGroups?: PrivilegedGroup[];
+    /** Minutes between sweeps of every watched role (15 to 1440); 0 turns the sweep off. Default 60. */
+    sweepIntervalMinutes?: number;
+    /** The most standing assignments one sweep removes (1 to 50); beyond that it reports and escalates. Default 3. */
+    sweepMaxRemovals?: number;
 }
 
 /**
@@ -201,11 +249,118 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
             `${argPrefix}.ruleFrequencyMinutes`,
             problems,
         ),
+        privilegedGroups: [],
+        sweepIntervalMinutes: checkSweepInterval(args.sweepIntervalMinutes ?? defaultPolicy.sweepIntervalMinutes, `${argPrefix}.sweepIntervalMinutes`, problems),
+        sweepMaxRemovals: checkSweepMaxRemovals(args.sweepMaxRemovals ?? defaultPolicy.sweepMaxRemovals, `${argPrefix}.sweepMaxRemovals`, problems),
     };
+    policy.privilegedGroups = checkPrivilegedGroups(
+        args.privilegedGroups ?? defaultPolicy.privilegedGroups,
+        `${argPrefix}.privilegedGroups`,
+        { watched: policy.privilegedRoles, exemptions: policy.exemptPrincipals, exemptionsKey: `${argPrefix}.exemptPrincipals` },
+        problems,
+    );
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     return policy;
+}
+
+/**
+ * Privileged groups need a well-formed object id, at least one watched role (a role nobody
+ * enforces needs no sanction), a one-line reason, and each group once. A group that is also an
+ * exempt principal is refused: exempting it would blind pimguard to anyone added to it.
+ */
+export function checkPrivilegedGroups(
+    value: unknown,
+    key: string,
+    context: { watched: readonly DirectoryRole[]; exemptions: readonly ExemptPrincipal[]; exemptionsKey: string },
+    problems: string[],
+): PrivilegedGroup[] {
+    if (!Array.isArray(value)) {
+        problems.push(`${key} is ${show(value)}; allowed: a list of { id, roles, reason } objects`);
+        return [];
+    }
+    const groups: PrivilegedGroup[] = [];
+    const seen = new Set<string>();
+    value.forEach((entry: unknown, index: number) => {
+        const where = `${key}[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push(`${where} is ${show(entry)}; allowed: an object { id, roles, reason }`);
+            return;
+        }
+        const { id, roles, reason, ...rest } = entry as Record<string, unknown>;
+        const extra = Object.keys(rest);
+        if (extra.length > 0) problems.push(`${where} has unknown field(s) ${extra.join(", ")}; allowed: id, roles, reason`);
+        if (typeof id !== "string" || !isGuid(id.trim())) {
+            problems.push(`${where}.id is ${show(id)}; allowed: the role-assignable group's Entra object id (GUID)`);
+            return;
+        }
+        const groupId = id.trim().toLowerCase();
+        const templateIds = checkGroupRoles(roles, `${where}.roles`, context.watched, problems);
+        const checkedReason = checkReason(reason, `${where}.reason`, `the group ${groupId}`, problems);
+        if (seen.has(groupId)) problems.push(`${where}.id ${show(id)} is listed twice; list each group once`);
+        if (context.exemptions.some((exemption) => exemption.id === groupId)) {
+            problems.push(
+                `${where}.id ${show(id)} is also in ${context.exemptionsKey}; a group is sanctioned through privilegedGroups only (an exemption would hide anyone added to it outside PIM)`,
+            );
+        }
+        seen.add(groupId);
+        if (templateIds !== undefined && checkedReason !== undefined) groups.push({ id: groupId, roles: templateIds, reason: checkedReason });
+    });
+    return groups;
+}
+
+function checkGroupRoles(roles: unknown, key: string, watched: readonly DirectoryRole[], problems: string[]): string[] | undefined {
+    if (!Array.isArray(roles) || roles.length === 0) {
+        problems.push(`${key} is ${show(roles)}; allowed: a non-empty list of watched roles, by name or template id`);
+        return undefined;
+    }
+    const templateIds: string[] = [];
+    for (const entry of roles) {
+        const role = resolveRole(entry, key, problems);
+        if (role === undefined) continue;
+        if (!watched.some((candidate) => candidate.templateId === role.templateId)) {
+            problems.push(`${key} has ${show(entry)}, which is not a watched role; allowed: one of pimguard's privileged roles (a group needs no sanction for a role nobody enforces)`);
+            continue;
+        }
+        if (templateIds.includes(role.templateId)) {
+            problems.push(`${key} lists ${show(entry)} twice; each role once`);
+            continue;
+        }
+        templateIds.push(role.templateId);
+    }
+    return templateIds;
+}
+
+/** A one-line reason of at most maxExemptionReasonLength characters, or undefined after recording the problem. */
+function checkReason(reason: unknown, key: string, about: string, problems: string[]): string | undefined {
+    if (typeof reason !== "string" || reason.trim() === "" || /[\r\n]/.test(reason)) {
+        problems.push(`${key} is ${show(reason)}; allowed: a non-empty one-line reason (it is shown on every incident about ${about})`);
+        return undefined;
+    }
+    const characters = [...reason.trim()].length;
+    if (characters > maxExemptionReasonLength) {
+        problems.push(`${key} has ${characters} characters; allowed: at most ${maxExemptionReasonLength} (a watchlist row must stay under Sentinel's 10 KB)`);
+        return undefined;
+    }
+    return reason.trim();
+}
+
+export function checkSweepInterval(value: unknown, key: string, problems: string[]): number {
+    const valid = typeof value === "number" && Number.isInteger(value) && (value === 0 || (value >= minSweepIntervalMinutes && value <= maxSweepIntervalMinutes));
+    if (!valid) {
+        problems.push(`${key} is ${show(value)}; allowed: 0 (no sweep) or a whole number of minutes from ${minSweepIntervalMinutes} to ${maxSweepIntervalMinutes}`);
+        return defaultPolicy.sweepIntervalMinutes;
+    }
+    return value;
+}
+
+export function checkSweepMaxRemovals(value: unknown, key: string, problems: string[]): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > maxSweepRemovalsLimit) {
+        problems.push(`${key} is ${show(value)}; allowed: a whole number from 1 to ${maxSweepRemovalsLimit} (the most standing assignments one sweep may remove)`);
+        return defaultPolicy.sweepMaxRemovals;
+    }
+    return value;
 }
 
 function sameCustomRole(entry: string | DirectoryRole, role: DirectoryRole): boolean {
@@ -294,15 +449,8 @@ export function checkExemptPrincipals(value: unknown, key: string, problems: str
             problems.push(`${where}.id is ${show(id)}; allowed: the principal's Entra object id (GUID)`);
             return;
         }
-        if (typeof reason !== "string" || reason.trim() === "" || /[\r\n]/.test(reason)) {
-            problems.push(`${where}.reason is ${show(reason)}; allowed: a non-empty one-line reason (it is shown on every incident about ${id})`);
-            return;
-        }
-        const characters = [...reason.trim()].length;
-        if (characters > maxExemptionReasonLength) {
-            problems.push(
-                `${where}.reason has ${characters} characters; allowed: at most ${maxExemptionReasonLength} (a watchlist row must stay under Sentinel's 10 KB)`,
-            );
+        const checkedReason = checkReason(reason, `${where}.reason`, id, problems);
+        if (checkedReason === undefined) {
             return;
         }
         const normalisedId = id.trim().toLowerCase();
@@ -311,7 +459,7 @@ export function checkExemptPrincipals(value: unknown, key: string, problems: str
             return;
         }
         seen.add(normalisedId);
-        exemptions.push({ id: normalisedId, reason: reason.trim() });
+        exemptions.push({ id: normalisedId, reason: checkedReason });
     });
     return exemptions;
 }
@@ -435,6 +583,14 @@ class ConfigReader {
         }
         this.problems.push(`${keyName(key)} is ${show(value)}; allowed: true or false`);
         return fallback;
+    }
+
+    optionalInteger(key: ConfigKey): number | string | undefined {
+        const value = this.value(key);
+        if (value === undefined) {
+            return undefined;
+        }
+        return /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
     }
 
     ruleFrequency(): number {

@@ -204,3 +204,100 @@ describe("one set of defaults", () => {
         expect(fromArgs).to.deep.equal(defaultPolicy);
     });
 });
+
+describe("sweep and privileged-group settings", () => {
+    const group = "5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d";
+
+    it("default to an hourly sweep that removes at most three per run, and no privileged group", () => {
+        expect(parseStackConfig(minimalConfig)).to.include({ sweepIntervalMinutes: 60, sweepMaxRemovals: 3 });
+        expect(parseStackConfig(minimalConfig).privilegedGroups).to.deep.equal([]);
+    });
+
+    it("take a privileged group's roles by name or template id, as template ids", () => {
+        const settings = parseStackConfig(
+            configWith({
+                "pimguard:privilegedGroups": JSON.stringify([
+                    {
+                        id: group.toUpperCase(),
+                        roles: ["Global Administrator", "E8611AB8-C189-46E8-94E1-60213AB1F814"],
+                        reason: "Tier-0 admins (PIM for Groups)",
+                    },
+                ]),
+            }),
+        );
+        expect(settings.privilegedGroups).to.deep.equal([
+            { id: group, roles: [globalAdministrator, "e8611ab8-c189-46e8-94e1-60213ab1f814"], reason: "Tier-0 admins (PIM for Groups)" },
+        ]);
+    });
+
+    for (const [what, value, expected] of [
+        [
+            "a sweep every 5 minutes",
+            { "pimguard:sweepIntervalMinutes": "5" },
+            "pimguard:sweepIntervalMinutes is 5; allowed: 0 (no sweep) or a whole number of minutes from 15 to 1440",
+        ],
+        [
+            "a brake of 0",
+            { "pimguard:sweepMaxRemovals": "0" },
+            "pimguard:sweepMaxRemovals is 0; allowed: a whole number from 1 to 50 (the most standing assignments one sweep may remove)",
+        ],
+        [
+            "a group without a GUID",
+            { "pimguard:privilegedGroups": JSON.stringify([{ id: "Tier0", roles: ["Global Administrator"], reason: "x" }]) },
+            'pimguard:privilegedGroups[0].id is "Tier0"',
+        ],
+        [
+            "a group without roles",
+            { "pimguard:privilegedGroups": JSON.stringify([{ id: group, roles: [], reason: "x" }]) },
+            "pimguard:privilegedGroups[0].roles is []",
+        ],
+        [
+            "a group with an unknown role",
+            { "pimguard:privilegedGroups": JSON.stringify([{ id: group, roles: ["Global Admin"], reason: "x" }]) },
+            'unknown role name "Global Admin"',
+        ],
+        [
+            "a group with a role nobody enforces",
+            {
+                "pimguard:privilegedRoles": JSON.stringify(["Global Administrator"]),
+                "pimguard:privilegedGroups": JSON.stringify([{ id: group, roles: ["Exchange Administrator"], reason: "x" }]),
+            },
+            'pimguard:privilegedGroups[0].roles has "Exchange Administrator", which is not a watched role',
+        ],
+        [
+            "a group without a reason",
+            { "pimguard:privilegedGroups": JSON.stringify([{ id: group, roles: ["Global Administrator"] }]) },
+            "pimguard:privilegedGroups[0].reason is missing",
+        ],
+        [
+            "the same group twice",
+            {
+                "pimguard:privilegedGroups": JSON.stringify([
+                    { id: group, roles: ["Global Administrator"], reason: "x" },
+                    { id: group, roles: ["Security Administrator"], reason: "y" },
+                ]),
+            },
+            "pimguard:privilegedGroups[1].id",
+        ],
+    ] as const) {
+        it(`refuse ${what}, naming the key and what is allowed`, () => {
+            expect(problemsOf(configWith(value)).join("\n")).to.contain(expected);
+        });
+    }
+
+    it("refuse a group that is also an exempt principal: exempting it would hide anyone added to it", () => {
+        const problems = problemsOf(
+            configWith({
+                "pimguard:exemptPrincipals": JSON.stringify([{ id: group, reason: "break-glass group" }]),
+                "pimguard:privilegedGroups": JSON.stringify([{ id: group, roles: ["Global Administrator"], reason: "Tier-0" }]),
+            }),
+        );
+        expect(problems).to.deep.equal([
+            `pimguard:privilegedGroups[0].id "${group}" is also in pimguard:exemptPrincipals; a group is sanctioned through privilegedGroups only (an exemption would hide anyone added to it outside PIM)`,
+        ]);
+    });
+
+    it("accept 0 to turn the sweep off", () => {
+        expect(parseStackConfig(configWith({ "pimguard:sweepIntervalMinutes": "0" })).sweepIntervalMinutes).to.equal(0);
+    });
+});
