@@ -177,8 +177,16 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
         closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
         ruleFrequencyMinutes: reader.ruleFrequency(),
         privilegedGroups: [],
-        sweepIntervalMinutes: checkSweepInterval(reader.optionalInteger("sweepIntervalMinutes") ?? defaultPolicy.sweepIntervalMinutes, keyName("sweepIntervalMinutes"), problems),
-        sweepMaxRemovals: checkSweepMaxRemovals(reader.optionalInteger("sweepMaxRemovals") ?? defaultPolicy.sweepMaxRemovals, keyName("sweepMaxRemovals"), problems),
+        sweepIntervalMinutes: checkSweepInterval(
+            reader.optionalInteger("sweepIntervalMinutes") ?? defaultPolicy.sweepIntervalMinutes,
+            keyName("sweepIntervalMinutes"),
+            problems,
+        ),
+        sweepMaxRemovals: checkSweepMaxRemovals(
+            reader.optionalInteger("sweepMaxRemovals") ?? defaultPolicy.sweepMaxRemovals,
+            keyName("sweepMaxRemovals"),
+            problems,
+        ),
         notificationWebhookUrl: reader.webhookUrl(),
         streamAuditLogs: reader.boolean("streamAuditLogs", false),
         tags: reader.tags(),
@@ -250,7 +258,11 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
             problems,
         ),
         privilegedGroups: [],
-        sweepIntervalMinutes: checkSweepInterval(args.sweepIntervalMinutes ?? defaultPolicy.sweepIntervalMinutes, `${argPrefix}.sweepIntervalMinutes`, problems),
+        sweepIntervalMinutes: checkSweepInterval(
+            args.sweepIntervalMinutes ?? defaultPolicy.sweepIntervalMinutes,
+            `${argPrefix}.sweepIntervalMinutes`,
+            problems,
+        ),
         sweepMaxRemovals: checkSweepMaxRemovals(args.sweepMaxRemovals ?? defaultPolicy.sweepMaxRemovals, `${argPrefix}.sweepMaxRemovals`, problems),
     };
     policy.privilegedGroups = checkPrivilegedGroups(
@@ -320,7 +332,9 @@ function checkGroupRoles(roles: unknown, key: string, watched: readonly Director
         const role = resolveRole(entry, key, problems);
         if (role === undefined) continue;
         if (!watched.some((candidate) => candidate.templateId === role.templateId)) {
-            problems.push(`${key} has ${show(entry)}, which is not a watched role; allowed: one of pimguard's privileged roles (a group needs no sanction for a role nobody enforces)`);
+            problems.push(
+                `${key} has ${show(entry)}, which is not a watched role; allowed: one of pimguard's privileged roles (a group needs no sanction for a role nobody enforces)`,
+            );
             continue;
         }
         if (templateIds.includes(role.templateId)) {
@@ -347,9 +361,12 @@ function checkReason(reason: unknown, key: string, about: string, problems: stri
 }
 
 export function checkSweepInterval(value: unknown, key: string, problems: string[]): number {
-    const valid = typeof value === "number" && Number.isInteger(value) && (value === 0 || (value >= minSweepIntervalMinutes && value <= maxSweepIntervalMinutes));
+    const valid =
+        typeof value === "number" && Number.isInteger(value) && (value === 0 || (value >= minSweepIntervalMinutes && value <= maxSweepIntervalMinutes));
     if (!valid) {
-        problems.push(`${key} is ${show(value)}; allowed: 0 (no sweep) or a whole number of minutes from ${minSweepIntervalMinutes} to ${maxSweepIntervalMinutes}`);
+        problems.push(
+            `${key} is ${show(value)}; allowed: 0 (no sweep) or a whole number of minutes from ${minSweepIntervalMinutes} to ${maxSweepIntervalMinutes}`,
+        );
         return defaultPolicy.sweepIntervalMinutes;
     }
     return value;
@@ -357,7 +374,9 @@ export function checkSweepInterval(value: unknown, key: string, problems: string
 
 export function checkSweepMaxRemovals(value: unknown, key: string, problems: string[]): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > maxSweepRemovalsLimit) {
-        problems.push(`${key} is ${show(value)}; allowed: a whole number from 1 to ${maxSweepRemovalsLimit} (the most standing assignments one sweep may remove)`);
+        problems.push(
+            `${key} is ${show(value)}; allowed: a whole number from 1 to ${maxSweepRemovalsLimit} (the most standing assignments one sweep may remove)`,
+        );
         return defaultPolicy.sweepMaxRemovals;
     }
     return value;

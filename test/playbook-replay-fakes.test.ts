@@ -252,6 +252,43 @@ describe("playbook replay fakes", () => {
             expect(graph.handle(graphRequest("POST", `https://graph.microsoft.com/v1.0/users/${guest}/revokeSignInSessions`)).statusCode).to.equal(200);
         });
 
+        it("lists PIM for Groups' instances only when filtered on one group or one principal, as Graph requires", () => {
+            const tier0 = "5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d";
+            const state = directory({
+                groupMemberships: [
+                    { id: "m-alice", groupId: tier0, principalId: alice, accessId: "member" },
+                    { id: "o-bob", groupId: tier0, principalId: "9e8d7c6b-5a49-4382-b716-05f4e3d2c1b0", accessId: "owner", assignmentType: "Activated" },
+                ],
+            });
+            const graph = new FakeGraph(state, identity, ["PrivilegedAssignmentSchedule.Read.AzureADGroup"]);
+            const base = "https://graph.microsoft.com/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleInstances";
+            expect(graph.handle(graphRequest("GET", base)).statusCode).to.equal(400);
+            expect(graph.handle(graphRequest("GET", listUrl(`groupId eq '${tier0}' and principalId eq '${alice}'`, base))).statusCode).to.equal(400);
+            const listed = graph.handle(graphRequest("GET", listUrl(`groupId eq '${tier0}'`, base))).body as Listed;
+            expect(listed.value.map((instance) => [instance.id, instance.accessId, instance.assignmentType, instance.memberType])).to.deep.equal([
+                ["m-alice", "member", "Assigned", "Direct"],
+                ["o-bob", "owner", "Activated", "Direct"],
+            ]);
+        });
+
+        it("ends a direct membership through PIM for Groups' adminRemove with the remove-only permission, and nothing broader", () => {
+            const tier0 = "5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d";
+            const state = directory({
+                groupMemberships: [
+                    { id: "member", groupId: tier0, principalId: alice, accessId: "member" },
+                    { id: "owner", groupId: tier0, principalId: alice, accessId: "owner" },
+                ],
+            });
+            const url = "https://graph.microsoft.com/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests";
+            const graph = new FakeGraph(state, identity, ["PrivilegedAssignmentSchedule.Remove.AzureADGroup"]);
+            expect(graph.handle(graphPost(url, { action: "adminAssign", accessId: "member", principalId: alice, groupId: tier0 })).statusCode).to.equal(403);
+            const removed = graph.handle(
+                graphPost(url, { action: "adminRemove", accessId: "member", principalId: alice, groupId: tier0, justification: "test" }),
+            );
+            expect(removed.statusCode).to.equal(201);
+            expect(graph.snapshot().groupMemberships!.map((membership) => membership.id)).to.deep.equal(["owner"]);
+        });
+
         it("records every request with its method, URL and status", () => {
             const graph = new FakeGraph(directory(), identity, everyPermission);
             graph.handle(graphRequest("DELETE", `${assignmentsUrl}/nope`));
@@ -277,7 +314,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("records comments and applies updates as sent", () => {
-            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            const sentinel = new FakeSentinel({ id: incidentId, status: "New", severity: "Medium" });
             expect(sentinel.handle(request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "done" })).statusCode).to.equal(200);
             const update = { incidentArmId: incidentId, severity: "High", tagsToAdd: { TagsToAdd: [{ Tag: "pimguard-remediation-failed" }] } };
             expect(sentinel.handle(request("PUT", "/Incidents", update)).statusCode).to.equal(200);
@@ -287,7 +324,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("refuses another incident, closing without a classification, unknown fields and values", () => {
-            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            const sentinel = new FakeSentinel({ id: incidentId, status: "New", severity: "Medium" });
             const answers = [
                 request("POST", "/Incidents/Comment", { incidentArmId: `${incidentId}0`, message: "x" }),
                 request("PUT", "/Incidents", { incidentArmId: incidentId, status: "Closed" }),
@@ -302,7 +339,7 @@ describe("playbook replay fakes", () => {
         });
 
         it("refuses a connection that is not the azuresentinel API with a managed identity", () => {
-            const sentinel = new FakeSentinel(incidentId, { status: "New", severity: "Medium" });
+            const sentinel = new FakeSentinel({ id: incidentId, status: "New", severity: "Medium" });
             const withoutIdentity = {
                 ...request("POST", "/Incidents/Comment", { incidentArmId: incidentId, message: "x" }),
                 connection: { ...connection, connectionProperties: {} },
@@ -337,7 +374,7 @@ describe("playbook replay fakes", () => {
         it("stops the replay when the playbook calls a host it does not know", () => {
             const cloud = new FakeCloud(
                 new FakeGraph(directory(), identity, everyPermission),
-                new FakeSentinel("/x/providers/Microsoft.SecurityInsights/Incidents/1", { status: "New", severity: "Low" }),
+                new FakeSentinel({ id: "/x/providers/Microsoft.SecurityInsights/Incidents/1", status: "New", severity: "Low" }),
                 vault,
                 undefined,
             );
@@ -352,6 +389,7 @@ describe("playbook replay fakes", () => {
         it("treats absent lists as empty", () => {
             expect(parseDirectoryState({ users: [alice] })).to.deep.equal({
                 roleAssignments: [],
+                groupMemberships: [],
                 users: [alice],
                 guests: [],
                 servicePrincipals: [],

@@ -1,7 +1,8 @@
 /**
  * The fake directory a replay runs against (`--directory <state.json>`):
  * `{ roleAssignments: [{ id, principalId, roleDefinitionId, directoryScopeId, assignmentType?,
- *    memberType?, startDateTime?, endDateTime? }], users: [id], guests: [id],
+ *    memberType?, startDateTime?, endDateTime? }], groupMemberships: [{ id, groupId, principalId,
+ *    accessId, assignmentType?, memberType?, startDateTime?, endDateTime? }], users: [id], guests: [id],
  *    servicePrincipals: [id], groups: [id], faults: [{ method, path, status, code?, times }],
  *    pageSize? }`.
  * Every key is optional (an absent list is empty); an unknown key is an error, so a typo such as
@@ -30,6 +31,22 @@ export interface RoleAssignment {
 }
 
 /**
+ * A member or owner of a group, as PIM for Groups lists it (privilegedAccessGroupAssignmentScheduleInstance).
+ * The defaults describe a membership added outside PIM for Groups: assigned, direct, permanent.
+ */
+export interface GroupMembership {
+    readonly id: string;
+    readonly groupId: string;
+    readonly principalId: string;
+    /** `member` or `owner`. */
+    readonly accessId: "member" | "owner";
+    readonly assignmentType?: "Assigned" | "Activated";
+    readonly memberType?: "Direct" | "Group";
+    readonly startDateTime?: string | null;
+    readonly endDateTime?: string | null;
+}
+
+/**
  * Answers `status` (and the Graph error `code`, if given) to requests with `method` whose URL
  * path contains `path`, for the first `times` of them. With `handled`, the request takes effect
  * first and only its answer is the fault: a service that did the work but answered an error.
@@ -45,6 +62,8 @@ export interface GraphFault {
 
 export interface DirectoryState {
     readonly roleAssignments: readonly RoleAssignment[];
+    /** Members and owners of groups managed by PIM for Groups. */
+    readonly groupMemberships?: readonly GroupMembership[];
     /** Member users. */
     readonly users: readonly string[];
     /** Guest (B2B) users: users too, with userType Guest. */
@@ -64,9 +83,17 @@ export class DirectoryStateError extends Error {
     }
 }
 
-export const emptyDirectory: DirectoryState = { roleAssignments: [], users: [], guests: [], servicePrincipals: [], groups: [], faults: [] };
+export const emptyDirectory: DirectoryState = {
+    roleAssignments: [],
+    groupMemberships: [],
+    users: [],
+    guests: [],
+    servicePrincipals: [],
+    groups: [],
+    faults: [],
+};
 
-const stateKeys = ["roleAssignments", "users", "guests", "servicePrincipals", "groups", "faults", "pageSize"];
+const stateKeys = ["roleAssignments", "groupMemberships", "users", "guests", "servicePrincipals", "groups", "faults", "pageSize"];
 
 export function parseDirectoryState(value: unknown): DirectoryState {
     if (!isJsonObject(value)) throw new DirectoryStateError("must be a JSON object");
@@ -78,6 +105,7 @@ export function parseDirectoryState(value: unknown): DirectoryState {
     }
     return {
         roleAssignments: listOf(value.roleAssignments, "roleAssignments", readRoleAssignment),
+        groupMemberships: listOf(value.groupMemberships, "groupMemberships", readGroupMembership),
         users: listOf(value.users, "users", readId),
         guests: listOf(value.guests, "guests", readId),
         servicePrincipals: listOf(value.servicePrincipals, "servicePrincipals", readId),
@@ -124,6 +152,29 @@ function readRoleAssignment(item: unknown, where: string): RoleAssignment {
     };
 }
 
+const membershipKeys = ["id", "groupId", "principalId", "accessId", "assignmentType", "memberType", "startDateTime", "endDateTime"];
+
+function readGroupMembership(item: unknown, where: string): GroupMembership {
+    if (!isJsonObject(item)) throw new DirectoryStateError(`${where} must be an object`);
+    const unknown = Object.keys(item).filter((key) => !membershipKeys.includes(key));
+    if (unknown.length > 0) throw new DirectoryStateError(`${where} has unknown key(s) ${unknown.join(", ")} (expected ${membershipKeys.join(", ")})`);
+    const field = (name: string) => readId(item[name], `${where}.${name}`);
+    const accessId = oneOf(item.accessId, ["member", "owner"] as const, `${where}.accessId`);
+    if (accessId === undefined) throw new DirectoryStateError(`${where}.accessId must be member or owner`);
+    const assignmentType = oneOf(item.assignmentType, ["Assigned", "Activated"] as const, `${where}.assignmentType`);
+    const memberType = oneOf(item.memberType, ["Direct", "Group"] as const, `${where}.memberType`);
+    return {
+        id: field("id"),
+        groupId: field("groupId"),
+        principalId: field("principalId"),
+        accessId,
+        ...(assignmentType === undefined ? {} : { assignmentType }),
+        ...(memberType === undefined ? {} : { memberType }),
+        ...optionalDateTime(item, "startDateTime", where),
+        ...optionalDateTime(item, "endDateTime", where),
+    };
+}
+
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
@@ -132,7 +183,11 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: s
     return value as T;
 }
 
-function optionalDateTime(item: Record<string, unknown>, key: "startDateTime" | "endDateTime", where: string): Partial<RoleAssignment> {
+function optionalDateTime(
+    item: Record<string, unknown>,
+    key: "startDateTime" | "endDateTime",
+    where: string,
+): { startDateTime?: string | null; endDateTime?: string | null } {
     const value = item[key];
     if (value === undefined) return {};
     if (value !== null && (typeof value !== "string" || Number.isNaN(Date.parse(value)))) {

@@ -1,6 +1,7 @@
 /**
  * The network a replay's Http and ApiConnection actions reach: the fake Graph, a fake Key Vault
- * holding the notification webhook URL, the webhook itself, and the fake Sentinel connector.
+ * holding the notification webhook URL, the webhook itself, and the fake Sentinel (through its
+ * connector, and through Azure Resource Manager for the incidents the sweep creates).
  * A request to any other host stops the replay: a playbook holding a Tier-0 identity has no
  * business calling an address the replay does not know.
  */
@@ -10,6 +11,7 @@ import { ConnectorRequest, HttpRequest, HttpResponse, Network } from "./network"
 import { isJsonObject } from "./values";
 
 const vaultAudiences = ["https://vault.azure.net", "https://vault.azure.net/"];
+const armHost = "management.azure.com";
 
 /** A vault holding secrets, readable only by the playbook's identity (Key Vault Secrets User). */
 export class FakeKeyVault {
@@ -82,6 +84,7 @@ export class FakeCloud implements Network {
         const url = new URL(request.url);
         if (url.protocol === "https:" && url.host === graphHost) return this.graph.handle(request);
         if (url.protocol === "https:" && url.host === this.vault.host) return this.vault.handle(request);
+        if (url.protocol === "https:" && url.host === armHost) return this.sentinel.handleArm(request);
         if (this.webhook !== undefined && request.url === this.webhook.url) return this.webhook.handle(request);
         throw new UnexpectedHostError(url.host);
     }

@@ -13,6 +13,11 @@
  *   `RoleAssignmentDoesNotExist` (the code public tooling reports; Microsoft's v1.0 docs list none).
  * - `GET` and `DELETE /roleManagement/directory/roleAssignments[/{id}]` (the opt-in direct path):
  *   204, or 404 `Request_ResourceNotFound`.
+ * - PIM for Groups: `GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances`
+ *   needs a `$filter` on exactly one of `groupId` or `principalId` (Graph documents that the list
+ *   requires one; a combined filter is not documented, so it is refused), paged like the roles'
+ *   list; `POST .../assignmentScheduleRequests` with `adminRemove` ends the principal's direct
+ *   memberships (or ownerships, by `accessId`) of the group, activations included, as for roles.
  * - `GET /users/{id}`: the user with `userType` (`Member` or `Guest`), 404 for any other id.
  * - `POST /users/{id}/revokeSignInSessions`: 200 `{ value: true }` for any user - for a guest too,
  *   although Graph revokes nothing there (docs: external users sign in through their home
@@ -24,7 +29,7 @@
  * typo in a URI fails a test. A request without the playbook's managed identity (audience Graph)
  * is a 401. Injected faults answer before routing. Every request is recorded, retries included.
  */
-import { DirectoryState, GraphFault, RoleAssignment } from "./directory-state";
+import { DirectoryState, GraphFault, GroupMembership, RoleAssignment } from "./directory-state";
 import { findGraphOperation, GraphPermission } from "./graph-permissions";
 import { HttpRequest, HttpResponse } from "./network";
 import { isJsonObject } from "./values";
@@ -42,6 +47,8 @@ const base = "/v1.0";
 const instancesPath = "/roleManagement/directory/roleAssignmentScheduleInstances";
 const requestsPath = "/roleManagement/directory/roleAssignmentScheduleRequests";
 const assignmentsPath = "/roleManagement/directory/roleAssignments";
+const groupInstancesPath = "/identityGovernance/privilegedAccess/group/assignmentScheduleInstances";
+const groupRequestsPath = "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests";
 const defaultPageSize = 100;
 const assignmentFilterProperties = ["principalId", "roleDefinitionId", "directoryScopeId"] as const;
 const instanceFilterProperties = [...assignmentFilterProperties, "assignmentType", "memberType"] as const;
@@ -65,6 +72,7 @@ export interface ScheduleInstance {
 export class FakeGraph {
     readonly calls: GraphCall[] = [];
     private roleAssignments: RoleAssignment[];
+    private groupMemberships: GroupMembership[];
     private readonly faults: { fault: GraphFault; remaining: number }[];
     private requestCount = 0;
 
@@ -76,6 +84,7 @@ export class FakeGraph {
         private readonly permissions: readonly GraphPermission[],
     ) {
         this.roleAssignments = [...state.roleAssignments];
+        this.groupMemberships = [...(state.groupMemberships ?? [])];
         this.faults = state.faults.map((fault) => ({ fault, remaining: fault.times }));
     }
 
@@ -90,6 +99,7 @@ export class FakeGraph {
         return {
             ...this.state,
             roleAssignments: [...this.roleAssignments],
+            groupMemberships: [...this.groupMemberships],
             faults: this.faults.filter((entry) => entry.remaining > 0).map((entry) => ({ ...entry.fault, times: entry.remaining })),
         };
     }
@@ -131,7 +141,7 @@ export class FakeGraph {
         const action = isJsonObject(body) && typeof body.action === "string" ? body.action : undefined;
         const operation = findGraphOperation(method, templatePath(path), action);
         if (operation === undefined || operation.permissions.some((permission) => this.permissions.includes(permission))) return undefined;
-        if (path.startsWith("/roleManagement/directory/roleAssignmentSchedule")) {
+        if (path.startsWith("/roleManagement/directory/roleAssignmentSchedule") || path.startsWith("/identityGovernance/privilegedAccess/")) {
             const inner = {
                 errorCode: "PermissionScopeNotGranted",
                 message: `Authorization failed due to missing permission scope ${operation.permissions.join(",")}.`,
@@ -151,6 +161,8 @@ export class FakeGraph {
     private route(method: string, path: string, query: URLSearchParams, body: unknown): HttpResponse {
         if (path === instancesPath && method === "GET") return this.listInstances(query);
         if (path === requestsPath && method === "POST") return this.createScheduleRequest(body);
+        if (path === groupInstancesPath && method === "GET") return this.listGroupInstances(query);
+        if (path === groupRequestsPath && method === "POST") return this.createGroupScheduleRequest(body);
         if (path === assignmentsPath && method === "GET") return this.listAssignments(query);
         const assignmentId = matchSegment(path, `${assignmentsPath}/`, "");
         if (assignmentId !== undefined && method === "DELETE") return this.deleteAssignment(assignmentId);
@@ -226,6 +238,54 @@ export class FakeGraph {
         };
     }
 
+    private listGroupInstances(query: URLSearchParams): HttpResponse {
+        const unsupported = [...query.keys()].filter((key) => key !== "$filter" && key !== "$skiptoken");
+        if (unsupported.length > 0)
+            return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
+        const filter = query.get("$filter");
+        const clauses = filter === null ? undefined : parseFilter(filter, ["groupId", "principalId"] as const);
+        if (clauses === undefined || clauses.length !== 1) {
+            return graphError(400, "BadRequest", "This method requires the $filter (eq) query parameter to scope the request to a principalId or a groupId.");
+        }
+        const { property, value } = clauses[0]!;
+        const matching = this.groupMemberships.filter((membership) => sameId(membership[property], value)).map(asGroupInstance);
+        return this.page(`${base}${groupInstancesPath}`, "identityGovernance/privilegedAccess/group/assignmentScheduleInstances", query, matching);
+    }
+
+    private createGroupScheduleRequest(body: unknown): HttpResponse {
+        if (!isJsonObject(body)) return graphError(400, "BadRequest", "The request body must be a privilegedAccessGroupAssignmentScheduleRequest object.");
+        if (body.action !== "adminRemove")
+            return graphError(400, "BadRequest", `The replay serves the adminRemove action only, not ${JSON.stringify(body.action)}.`);
+        if (body.accessId !== "member" && body.accessId !== "owner") return graphError(400, "BadRequest", "accessId must be member or owner.");
+        for (const field of ["principalId", "groupId"]) {
+            if (typeof body[field] !== "string" || body[field] === "") return graphError(400, "BadRequest", `The request needs a ${field}.`);
+        }
+        const { principalId, groupId, accessId } = body as Record<string, string>;
+        const ended = (membership: GroupMembership) =>
+            sameId(membership.principalId, principalId!) &&
+            sameId(membership.groupId, groupId!) &&
+            membership.accessId === accessId &&
+            (membership.memberType ?? "Direct") === "Direct";
+        const before = this.groupMemberships.length;
+        this.groupMemberships = this.groupMemberships.filter((membership) => !ended(membership));
+        if (this.groupMemberships.length === before) return graphError(400, "RoleAssignmentDoesNotExist", "The assignment does not exist.");
+        this.requestCount += 1;
+        return {
+            statusCode: 201,
+            headers: jsonHeaders,
+            body: {
+                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity",
+                id: `00000000-0000-4000-9000-${String(this.requestCount).padStart(12, "0")}`,
+                status: "Revoked",
+                action: "adminRemove",
+                accessId,
+                principalId,
+                groupId,
+                justification: typeof body.justification === "string" ? body.justification : null,
+            },
+        };
+    }
+
     private listAssignments(query: URLSearchParams): HttpResponse {
         const unsupported = [...query.keys()].filter((key) => key !== "$filter");
         if (unsupported.length > 0)
@@ -270,6 +330,21 @@ export class FakeGraph {
     }
 }
 
+/** A membership as PIM for Groups lists it; Graph's examples spell the enum values `Assigned`, `Direct`, `member`. */
+function asGroupInstance(membership: GroupMembership): Record<string, unknown> {
+    return {
+        id: membership.id,
+        accessId: membership.accessId,
+        assignmentScheduleId: membership.id,
+        assignmentType: membership.assignmentType ?? "Assigned",
+        memberType: membership.memberType ?? "Direct",
+        groupId: membership.groupId,
+        principalId: membership.principalId,
+        startDateTime: membership.startDateTime ?? null,
+        endDateTime: membership.endDateTime ?? null,
+    };
+}
+
 /** An assignment as PIM's instances list shows it: the assignment's id is its instance's origin. */
 function asInstance(assignment: RoleAssignment): ScheduleInstance {
     return {
@@ -309,12 +384,12 @@ function sameId(left: string, right: string): boolean {
 }
 
 /** `principalId eq 'x' and roleDefinitionId eq 'y'`; undefined when it is not that shape or names another property. */
-export function parseFilter(
+export function parseFilter<P extends string = FilterableProperty>(
     filter: string,
-    properties: readonly FilterableProperty[] = instanceFilterProperties,
-): { property: FilterableProperty; value: string }[] | undefined {
+    properties: readonly P[] = instanceFilterProperties as readonly string[] as readonly P[],
+): { property: P; value: string }[] | undefined {
     const clause = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*/i;
-    const clauses: { property: FilterableProperty; value: string }[] = [];
+    const clauses: { property: P; value: string }[] = [];
     let rest = filter;
     for (;;) {
         const match = clause.exec(rest);

@@ -1,14 +1,22 @@
 /**
- * The fake Microsoft Sentinel connector (`azuresentinel` managed API) for the incident a replay
- * runs on. It serves the two operations the playbook uses:
- * - `POST /Incidents/Comment` `{ incidentArmId, message }`: records the comment;
- * - `PUT /Incidents` `{ incidentArmId, status?, severity?, classification?, tagsToAdd?, ... }`:
+ * A fake Microsoft Sentinel workspace: the incidents a replay sees, reached two ways.
+ * - The `azuresentinel` managed API (connector), as the playbooks use it:
+ *   `POST /Incidents/Comment` `{ incidentArmId, message }` records a comment;
+ *   `PUT /Incidents` `{ incidentArmId, status?, severity?, classification?, tagsToAdd?, ... }`
  *   records the update as sent and applies it (closing needs a classification, as in Sentinel).
- * Another path, another incident, an unknown field or value is an error answer naming it.
- * The connection must be the `azuresentinel` managed API authenticated by managed identity.
+ *   The connection must be the `azuresentinel` managed API authenticated by managed identity.
+ * - Azure Resource Manager, as the sweep creates its incidents:
+ *   `PUT <workspace id>/providers/Microsoft.SecurityInsights/incidents/<id>?api-version=2024-09-01`
+ *   with `{ properties: { title, severity, status, description? } }` (title, severity and status
+ *   are required in the REST spec's Incidents.json): 201 for a new incident, 200 for one that
+ *   exists, whose properties the PUT replaces. It needs the playbook's identity with a token for
+ *   https://management.azure.com/.
+ * Both need Microsoft Sentinel Responder (`Microsoft.SecurityInsights/incidents/*`): without it
+ * every call is a 403, as ARM answers. An unknown incident, path, field or value is an error
+ * answer naming it.
  */
 import { sentinelConnectorName } from "../../components/names";
-import { ConnectorRequest, HttpResponse } from "./network";
+import { ConnectorRequest, HttpRequest, HttpResponse } from "./network";
 import { isJsonObject, JsonObject } from "./values";
 
 export interface IncidentState {
@@ -19,6 +27,17 @@ export interface IncidentState {
     tags: string[];
 }
 
+/** An incident with what was done to it. */
+export interface SentinelIncident extends IncidentState {
+    readonly id: string;
+    title?: string;
+    description?: string;
+    readonly comments: string[];
+    readonly updates: JsonObject[];
+}
+
+export const sentinelArmApiVersion = "2024-09-01";
+const armAudiences = ["https://management.azure.com/", "https://management.azure.com"];
 const statuses = ["New", "Active", "Closed"];
 const severities = ["Informational", "Low", "Medium", "High"];
 const classifications = [
@@ -29,41 +48,63 @@ const classifications = [
     "Undetermined",
 ];
 const updateFields = ["incidentArmId", "status", "severity", "classification", "tagsToAdd", "title", "description", "owner"];
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class FakeSentinel {
-    readonly comments: string[] = [];
-    readonly updates: JsonObject[] = [];
-    readonly incident: IncidentState;
+    /** Every incident, by lower-cased ARM id, in the order they appeared. */
+    private readonly incidents = new Map<string, SentinelIncident>();
+    private readonly triggerIncidentId: string | undefined;
 
     constructor(
-        private readonly incidentArmId: string,
-        initial: { status: string; severity: string; tags?: string[] },
+        /** The incident that triggered the run, if one did. */
+        trigger: { id: string; status: string; severity: string; tags?: string[] } | undefined,
         /** False when the identity lacks Microsoft Sentinel Responder: every call is then refused, as ARM refuses it. */
         private readonly responder = true,
+        /** The workspace's ARM id and the identity allowed to call ARM, for incidents created there. */
+        private readonly arm?: { workspaceId: string; identityResourceId: string },
     ) {
-        this.incident = { status: initial.status, severity: initial.severity, tags: [...(initial.tags ?? [])] };
+        if (trigger !== undefined) {
+            this.triggerIncidentId = trigger.id;
+            this.incidents.set(trigger.id.toLowerCase(), {
+                id: trigger.id,
+                status: trigger.status,
+                severity: trigger.severity,
+                tags: [...(trigger.tags ?? [])],
+                comments: [],
+                updates: [],
+            });
+        }
+    }
+
+    /** The triggering incident's state. */
+    get incident(): IncidentState {
+        return stateOf(this.triggerIncident());
+    }
+
+    /** Comments posted on the triggering incident. */
+    get comments(): string[] {
+        return this.triggerIncident().comments;
+    }
+
+    /** Updates sent for the triggering incident. */
+    get updates(): JsonObject[] {
+        return this.triggerIncident().updates;
+    }
+
+    /** Every incident other than the triggering one: those the run created. */
+    createdIncidents(): SentinelIncident[] {
+        return [...this.incidents.values()].filter((incident) => incident.id !== this.triggerIncidentId);
     }
 
     handle(request: ConnectorRequest): HttpResponse {
         const connectionProblem = checkConnection(request);
         if (connectionProblem !== undefined) return connectorError(401, "Unauthorized", connectionProblem);
-        if (!this.responder) {
-            return connectorError(
-                403,
-                "AuthorizationFailed",
-                "The client does not have authorization to perform action 'Microsoft.SecurityInsights/incidents/write'.",
-            );
-        }
+        if (!this.responder) return forbidden();
         if (!isJsonObject(request.body)) return connectorError(400, "BadRequest", "The request body must be a JSON object.");
-        if (typeof request.body.incidentArmId !== "string" || request.body.incidentArmId.toLowerCase() !== this.incidentArmId.toLowerCase()) {
-            return connectorError(
-                404,
-                "NotFound",
-                `Incident ${JSON.stringify(request.body.incidentArmId)} not found (the replayed incident is ${this.incidentArmId}).`,
-            );
-        }
-        if (request.method === "POST" && request.path === "/Incidents/Comment") return this.addComment(request.body);
-        if (request.method === "PUT" && request.path === "/Incidents") return this.updateIncident(request.body);
+        const incident = typeof request.body.incidentArmId === "string" ? this.incidents.get(request.body.incidentArmId.toLowerCase()) : undefined;
+        if (incident === undefined) return connectorError(404, "NotFound", `Incident ${JSON.stringify(request.body.incidentArmId)} not found.`);
+        if (request.method === "POST" && request.path === "/Incidents/Comment") return addComment(incident, request.body);
+        if (request.method === "PUT" && request.path === "/Incidents") return updateIncident(incident, request.body);
         return connectorError(
             404,
             "NotFound",
@@ -71,30 +112,109 @@ export class FakeSentinel {
         );
     }
 
-    private addComment(body: JsonObject): HttpResponse {
-        if (typeof body.message !== "string" || body.message.trim() === "") return connectorError(400, "BadRequest", "A comment needs a non-empty 'message'.");
-        this.comments.push(body.message);
-        return { statusCode: 200, body: { properties: { message: body.message } } };
-    }
-
-    private updateIncident(body: JsonObject): HttpResponse {
-        const problem = checkUpdate(body);
-        if (problem !== undefined) return connectorError(400, "BadRequest", problem);
-        this.updates.push(body);
-        this.apply(body);
-        return { statusCode: 200, body: { id: this.incidentArmId, properties: { ...this.incident } } };
-    }
-
-    private apply(body: JsonObject): void {
-        if (typeof body.status === "string") this.incident.status = body.status;
-        if (typeof body.severity === "string") this.incident.severity = body.severity;
-        if (isJsonObject(body.classification)) {
-            this.incident.classification = String(body.classification.ClassificationAndReason);
-            if (typeof body.classification.ClassificationReasonText === "string")
-                this.incident.classificationReasonText = body.classification.ClassificationReasonText;
+    /** An ARM request for the workspace's incidents. */
+    handleArm(request: HttpRequest): HttpResponse {
+        const problem = this.checkArmAuthentication(request.authentication);
+        if (problem !== undefined) return connectorError(401, "InvalidAuthenticationToken", problem);
+        if (!this.responder) return forbidden();
+        const url = new URL(request.url);
+        if (url.searchParams.get("api-version") !== sentinelArmApiVersion) {
+            return connectorError(
+                400,
+                "InvalidApiVersionParameter",
+                `The replay's ARM serves api-version ${sentinelArmApiVersion}, not ${JSON.stringify(url.searchParams.get("api-version"))}.`,
+            );
         }
-        for (const tag of tagsOf(body.tagsToAdd) ?? []) if (!this.incident.tags.includes(tag)) this.incident.tags.push(tag);
+        const prefix = `${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/`.toLowerCase();
+        const path = decodeURIComponent(url.pathname);
+        const incidentId = path.toLowerCase().startsWith(prefix) ? path.slice(prefix.length) : undefined;
+        if (request.method !== "PUT" || incidentId === undefined || incidentId.includes("/")) {
+            return connectorError(
+                404,
+                "NotFound",
+                `The replay's ARM serves PUT ${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/<id>, not ${request.method} ${path}.`,
+            );
+        }
+        if (!guidPattern.test(incidentId)) return connectorError(400, "BadRequest", `The incident id ${JSON.stringify(incidentId)} is not a GUID.`);
+        return this.putIncident(`${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/${incidentId}`, request.body);
     }
+
+    private putIncident(id: string, body: unknown): HttpResponse {
+        const properties = isJsonObject(body) && isJsonObject(body.properties) ? body.properties : undefined;
+        if (properties === undefined) return connectorError(400, "BadRequest", "The request body must be { properties: { title, severity, status, ... } }.");
+        for (const field of ["title", "severity", "status"]) {
+            if (typeof properties[field] !== "string" || properties[field] === "")
+                return connectorError(400, "BadRequest", `The incident needs properties.${field}.`);
+        }
+        if (!severities.includes(properties.severity as string)) return connectorError(400, "BadRequest", `Severity must be one of ${severities.join(", ")}.`);
+        if (!statuses.includes(properties.status as string)) return connectorError(400, "BadRequest", `Status must be one of ${statuses.join(", ")}.`);
+        const existing = this.incidents.get(id.toLowerCase());
+        const incident: SentinelIncident = existing ?? { id, status: "New", severity: "Medium", tags: [], comments: [], updates: [] };
+        incident.title = properties.title as string;
+        incident.description = typeof properties.description === "string" ? properties.description : undefined;
+        incident.status = properties.status as string;
+        incident.severity = properties.severity as string;
+        if (incident.status !== "Closed") {
+            delete incident.classification;
+            delete incident.classificationReasonText;
+        }
+        this.incidents.set(id.toLowerCase(), incident);
+        return {
+            statusCode: existing === undefined ? 201 : 200,
+            body: { id, name: id.split("/").pop(), type: "Microsoft.SecurityInsights/incidents", properties: { ...stateOf(incident), title: incident.title } },
+        };
+    }
+
+    private checkArmAuthentication(authentication: unknown): string | undefined {
+        if (this.arm === undefined) return "The replay's ARM is not set up for this run.";
+        const valid =
+            isJsonObject(authentication) &&
+            authentication.type === "ManagedServiceIdentity" &&
+            authentication.identity === this.arm.identityResourceId &&
+            armAudiences.includes(String(authentication.audience));
+        return valid ? undefined : "The request needs a token for https://management.azure.com/ from the playbook's identity.";
+    }
+
+    private triggerIncident(): SentinelIncident {
+        const incident = this.triggerIncidentId === undefined ? undefined : this.incidents.get(this.triggerIncidentId.toLowerCase());
+        if (incident === undefined) throw new Error("this replay has no triggering incident");
+        return incident;
+    }
+}
+
+function stateOf(incident: SentinelIncident): IncidentState {
+    const { status, severity, classification, classificationReasonText, tags } = incident;
+    return {
+        status,
+        severity,
+        tags,
+        ...(classification === undefined ? {} : { classification }),
+        ...(classificationReasonText === undefined ? {} : { classificationReasonText }),
+    };
+}
+
+function addComment(incident: SentinelIncident, body: JsonObject): HttpResponse {
+    if (typeof body.message !== "string" || body.message.trim() === "") return connectorError(400, "BadRequest", "A comment needs a non-empty 'message'.");
+    incident.comments.push(body.message);
+    return { statusCode: 200, body: { properties: { message: body.message } } };
+}
+
+function updateIncident(incident: SentinelIncident, body: JsonObject): HttpResponse {
+    const problem = checkUpdate(body);
+    if (problem !== undefined) return connectorError(400, "BadRequest", problem);
+    incident.updates.push(body);
+    if (typeof body.status === "string") incident.status = body.status;
+    if (typeof body.severity === "string") incident.severity = body.severity;
+    if (isJsonObject(body.classification)) {
+        incident.classification = String(body.classification.ClassificationAndReason);
+        if (typeof body.classification.ClassificationReasonText === "string") incident.classificationReasonText = body.classification.ClassificationReasonText;
+    }
+    for (const tag of tagsOf(body.tagsToAdd) ?? []) if (!incident.tags.includes(tag)) incident.tags.push(tag);
+    return { statusCode: 200, body: { id: incident.id, properties: stateOf(incident) } };
+}
+
+function forbidden(): HttpResponse {
+    return connectorError(403, "AuthorizationFailed", "The client does not have authorization to perform action 'Microsoft.SecurityInsights/incidents/write'.");
 }
 
 function checkConnection(request: ConnectorRequest): string | undefined {

@@ -16,7 +16,12 @@
  * - list and delete unifiedRoleAssignment: RoleManagement.Read.Directory / RoleManagement.ReadWrite.Directory;
  * - get user (with userType, which User.ReadBasic.All does not cover): User.Read.All (least),
  *   User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All;
- * - user: revokeSignInSessions: User.RevokeSessions.All (least), User.ReadWrite.All, Directory.ReadWrite.All.
+ * - user: revokeSignInSessions: User.RevokeSessions.All (least), User.ReadWrite.All, Directory.ReadWrite.All;
+ * - PIM for Groups, list assignmentScheduleInstances: PrivilegedAssignmentSchedule.Read.AzureADGroup
+ *   (least), PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup; create assignmentScheduleRequests:
+ *   PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup, and the delete-only
+ *   PrivilegedAssignmentSchedule.Remove.AzureADGroup ("Delete time-based assignment schedules for
+ *   access to Azure AD groups"), for adminRemove only.
  */
 
 /** A Graph application permission (the app role's value on the Microsoft Graph service principal). */
@@ -66,6 +71,22 @@ export const graphOperations: readonly GraphOperation[] = [
         method: "DELETE",
         path: "/roleManagement/directory/roleAssignments/{}",
         permissions: ["RoleManagement.ReadWrite.Directory"],
+    },
+    {
+        method: "GET",
+        path: "/identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
+        permissions: ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"],
+    },
+    {
+        method: "POST",
+        path: "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests",
+        action: "adminRemove",
+        permissions: ["PrivilegedAssignmentSchedule.Remove.AzureADGroup", "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"],
+    },
+    {
+        method: "POST",
+        path: "/identityGovernance/privilegedAccess/group/assignmentScheduleRequests",
+        permissions: ["PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"],
     },
     {
         method: "GET",

@@ -109,7 +109,7 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
     const secrets = new Map<string, string>(notifying ? [[replayEnvironment.notificationSecretName, options.notificationWebhookUrl!]] : []);
     const cloud = new FakeCloud(
         new FakeGraph(options.directory ?? emptyDirectory, replayEnvironment.identityResourceId, options.permissions ?? playbookGraphAppRoles(removalMethod)),
-        new FakeSentinel(incident.id, incident.initialState, options.sentinelResponder ?? true),
+        new FakeSentinel({ id: incident.id, ...incident.initialState }, options.sentinelResponder ?? true),
         new FakeKeyVault(replayEnvironment.keyVaultUri, secrets, replayEnvironment.identityResourceId),
         notifying ? new FakeWebhook(options.notificationWebhookUrl!) : undefined,
     );
