@@ -9,7 +9,8 @@
  * A workflow file may include a shared part: an action written `{ "$include": "<file>.json",
  * "runAfter": {...} }` is replaced by the action in `playbook/<file>.json`, with that runAfter.
  * The reconcile logic lives once, in `reconcile.json`, and each workflow that needs it includes
- * it; what is deployed (and diffed in a preview) is the complete definition.
+ * it; a part may include parts of its own (the reconcile of a role and of a group membership),
+ * never itself. What is deployed (and diffed in a preview) is the complete definition.
  */
 import { readAsset } from "./assets";
 import { isGuid, Mode, modes, RemovalMethod, removalMethods } from "./config";
@@ -38,50 +39,67 @@ export function parsePlaybookDefinition(text: string, readPart: (file: string) =
             throw new Error(`pimguard playbook: ${file} has no top-level "${key}"`);
         }
     }
-    return { ...parsed, actions: withPartsIncluded(parsed.actions, readPart, file) } as unknown as WorkflowDefinition;
+    return { ...parsed, actions: withPartsIncluded(parsed.actions, readPart, [file]) } as unknown as WorkflowDefinition;
 }
 
 function noParts(included: string): string {
     throw new Error(`pimguard playbook: no shared part can be read here (${included})`);
 }
 
-/** The actions with every `{ $include, runAfter }` replaced by the part's action, recursively through containers. */
-function withPartsIncluded(actions: unknown, readPart: (file: string) => string, file: string): unknown {
+/**
+ * The actions with every `{ $include, runAfter }` replaced by the part's action, recursively
+ * through containers and through the parts themselves. `chain` is the files being included,
+ * outermost first, so a part that includes itself, directly or not, is refused by name.
+ */
+function withPartsIncluded(actions: unknown, readPart: (file: string) => string, chain: readonly string[]): unknown {
     if (!isJsonObject(actions)) return actions;
     return Object.fromEntries(
         Object.entries(actions).map(([name, action]) => {
             if (!isJsonObject(action)) return [name, action];
-            if ("$include" in action) return [name, includedPart(name, action, readPart, file)];
-            const nested: Record<string, unknown> = { ...action };
-            if ("actions" in nested) nested.actions = withPartsIncluded(nested.actions, readPart, file);
-            for (const key of ["else", "default"]) {
-                const container = nested[key];
-                if (isJsonObject(container) && "actions" in container)
-                    nested[key] = { ...container, actions: withPartsIncluded(container.actions, readPart, file) };
-            }
-            if (isJsonObject(nested.cases)) {
-                nested.cases = Object.fromEntries(
-                    Object.entries(nested.cases).map(([caseName, branch]) => [
-                        caseName,
-                        isJsonObject(branch) ? { ...branch, actions: withPartsIncluded(branch.actions, readPart, file) } : branch,
-                    ]),
-                );
-            }
-            return [name, nested];
+            if ("$include" in action) return [name, includedPart(name, action, readPart, chain)];
+            return [name, withNestedPartsIncluded(action, readPart, chain)];
         }),
     );
 }
 
-function includedPart(name: string, placeholder: Record<string, unknown>, readPart: (file: string) => string, file: string): Record<string, unknown> {
+/** A container action (Scope, If, Switch, Foreach, Until) with its inner actions' parts included. */
+function withNestedPartsIncluded(action: Record<string, unknown>, readPart: (file: string) => string, chain: readonly string[]): Record<string, unknown> {
+    const nested: Record<string, unknown> = { ...action };
+    if ("actions" in nested) nested.actions = withPartsIncluded(nested.actions, readPart, chain);
+    for (const key of ["else", "default"]) {
+        const container = nested[key];
+        if (isJsonObject(container) && "actions" in container) nested[key] = { ...container, actions: withPartsIncluded(container.actions, readPart, chain) };
+    }
+    if (isJsonObject(nested.cases)) {
+        nested.cases = Object.fromEntries(
+            Object.entries(nested.cases).map(([caseName, branch]) => [
+                caseName,
+                isJsonObject(branch) ? { ...branch, actions: withPartsIncluded(branch.actions, readPart, chain) } : branch,
+            ]),
+        );
+    }
+    return nested;
+}
+
+function includedPart(
+    name: string,
+    placeholder: Record<string, unknown>,
+    readPart: (file: string) => string,
+    chain: readonly string[],
+): Record<string, unknown> {
+    const file = chain[chain.length - 1]!;
     const { $include: included, runAfter, ...rest } = placeholder;
     if (typeof included !== "string" || !/^[a-z0-9-]+\.json$/.test(included) || Object.keys(rest).length > 0) {
         throw new Error(`pimguard playbook: action ${name} of ${file} must be { "$include": "<part>.json", "runAfter": {...} } and nothing else`);
     }
-    const part: unknown = JSON.parse(readPart(included));
-    if (!isJsonObject(part) || typeof part.type !== "string" || "runAfter" in part || JSON.stringify(part).includes('"$include"')) {
-        throw new Error(`pimguard playbook: ${included} must hold one action without runAfter and without includes of its own`);
+    if (chain.includes(included)) {
+        throw new Error(`pimguard playbook: ${[...chain, included].join(" includes ")}: a part cannot include itself`);
     }
-    return { ...part, runAfter: runAfter ?? {} };
+    const part: unknown = JSON.parse(readPart(included));
+    if (!isJsonObject(part) || typeof part.type !== "string" || "runAfter" in part) {
+        throw new Error(`pimguard playbook: ${included} must hold one action without runAfter`);
+    }
+    return { ...withNestedPartsIncluded(part, readPart, [...chain, included]), runAfter: runAfter ?? {} };
 }
 
 // ---------------------------------------------------------------------------------------------

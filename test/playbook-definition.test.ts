@@ -230,13 +230,41 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             expect([...used].filter((name) => !initialized.includes(name))).to.deep.equal([]);
         });
 
-        it("refuses an include that is not exactly { $include, runAfter }, or a part that includes another", () => {
+        it("refuses an include that is not exactly { $include, runAfter }, or parts that include each other", () => {
             const host = (action: unknown) =>
                 JSON.stringify({ $schema: "s", contentVersion: "1", parameters: {}, triggers: {}, actions: { Shared: action }, outputs: {} });
             expect(() => parsePlaybookDefinition(host({ $include: "reconcile.json", type: "Scope" }), () => "{}")).to.throw(/must be \{ "\$include"/);
-            expect(() =>
-                parsePlaybookDefinition(host({ $include: "part.json" }), () => JSON.stringify({ type: "Scope", actions: { X: { $include: "other.json" } } })),
-            ).to.throw(/without includes of its own/);
+            const parts: Record<string, string> = {
+                "part.json": JSON.stringify({ type: "Scope", actions: { X: { $include: "other.json" } } }),
+                "other.json": JSON.stringify({ type: "Scope", actions: { Y: { $include: "part.json" } } }),
+            };
+            expect(() => parsePlaybookDefinition(host({ $include: "part.json" }), (file) => parts[file]!)).to.throw(
+                /part\.json includes other\.json includes part\.json: a part cannot include itself/,
+            );
+        });
+
+        it("includes a part's own parts, with the runAfter each placeholder gave", () => {
+            const host = JSON.stringify({
+                $schema: "s",
+                contentVersion: "1",
+                parameters: {},
+                triggers: {},
+                actions: { Outer: { $include: "outer.json" } },
+                outputs: {},
+            });
+            const parts: Record<string, string> = {
+                "outer.json": JSON.stringify({
+                    type: "Scope",
+                    actions: { First: { type: "Compose", inputs: 1 }, Inner: { $include: "inner.json", runAfter: { First: ["Succeeded"] } } },
+                }),
+                "inner.json": JSON.stringify({ type: "Compose", inputs: 2 }),
+            };
+            const parsed = parsePlaybookDefinition(host, (file) => parts[file]!);
+            expect(parsed.actions.Outer).to.deep.equal({
+                type: "Scope",
+                actions: { First: { type: "Compose", inputs: 1 }, Inner: { type: "Compose", inputs: 2, runAfter: { First: ["Succeeded"] } } },
+                runAfter: {},
+            });
         });
     });
 
