@@ -7,6 +7,7 @@ export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detecti
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-playbook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
+export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns } from "./tamper-detection-rule";
 export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
