@@ -5,6 +5,13 @@ import { DirectoryRole, findRoleByName, findRoleByTemplateId, knownRoleNames, pr
 export type Mode = "remediate" | "reportOnly";
 export const modes: readonly Mode[] = ["remediate", "reportOnly"];
 
+/**
+ * How the detection rule runs: `scheduled` every ruleFrequencyMinutes (5 or more), or `nrt`,
+ * Sentinel's near-real-time rule, every minute on what arrived since its previous run.
+ */
+export type DetectionKind = "scheduled" | "nrt";
+export const detectionKinds: readonly DetectionKind[] = ["scheduled", "nrt"];
+
 /** Tags for every taggable resource; values may be Pulumi outputs. */
 export type Tags = pulumi.Input<Record<string, pulumi.Input<string>>>;
 
@@ -34,6 +41,7 @@ export interface GuardPolicy {
     revokeSessions: boolean;
     closeIncidents: boolean;
     ruleFrequencyMinutes: number;
+    detection: DetectionKind;
 }
 
 /**
@@ -47,6 +55,7 @@ export const defaultPolicy: Readonly<GuardPolicy> = Object.freeze({
     revokeSessions: true,
     closeIncidents: true,
     ruleFrequencyMinutes: 5,
+    detection: "scheduled",
 });
 
 /** The rule frequency when none is given. */
@@ -87,6 +96,7 @@ export const configKeys = [
     "revokeSessions",
     "closeIncidents",
     "ruleFrequencyMinutes",
+    "detection",
     "notificationWebhookUrl",
     "streamAuditLogs",
     "tags",
@@ -130,10 +140,12 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
         revokeSessions: reader.boolean("revokeSessions", defaultPolicy.revokeSessions),
         closeIncidents: reader.boolean("closeIncidents", defaultPolicy.closeIncidents),
         ruleFrequencyMinutes: reader.ruleFrequency(),
+        detection: checkDetection(reader.optionalString("detection") ?? defaultPolicy.detection, keyName("detection"), problems),
         notificationWebhookUrl: reader.webhookUrl(),
         streamAuditLogs: reader.boolean("streamAuditLogs", false),
         tags: reader.tags(),
     };
+    checkDetectionHonours(settings, { detection: keyName("detection"), ruleFrequencyMinutes: keyName("ruleFrequencyMinutes") }, problems);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -154,6 +166,8 @@ export interface GuardPolicyArgs {
     closeIncidents?: boolean;
     /** How often the analytics rule runs, in minutes (5 to 20160). Default 5. */
     ruleFrequencyMinutes?: number;
+    /** `scheduled` (default): a scheduled rule every ruleFrequencyMinutes; `nrt`: a near-real-time rule, every minute. */
+    detection?: DetectionKind;
 }
 
 /**
@@ -180,7 +194,13 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
             `${argPrefix}.ruleFrequencyMinutes`,
             problems,
         ),
+        detection: checkDetection(args.detection ?? defaultPolicy.detection, `${argPrefix}.detection`, problems),
     };
+    checkDetectionHonours(
+        { detection: policy.detection, ruleFrequencyMinutes: policy.ruleFrequencyMinutes },
+        { detection: `${argPrefix}.detection`, ruleFrequencyMinutes: `${argPrefix}.ruleFrequencyMinutes` },
+        problems,
+    );
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -311,6 +331,33 @@ export function checkRuleFrequency(value: unknown, key: string, problems: string
         return defaultRuleFrequencyMinutes;
     }
     return value;
+}
+
+export function checkDetection(value: unknown, key: string, problems: string[]): DetectionKind {
+    if (typeof value === "string" && (detectionKinds as readonly string[]).includes(value)) {
+        return value as DetectionKind;
+    }
+    problems.push(`${key} is ${show(value)}; allowed: ${detectionKinds.map((kind) => `"${kind}"`).join(" or ")}`);
+    return defaultPolicy.detection;
+}
+
+/**
+ * A near-real-time rule runs every minute on what arrived since its previous run: Sentinel fixes
+ * its schedule, so a frequency other than the default (which Pulumi.yaml fills in for every
+ * stack) cannot be honoured.
+ */
+export function checkDetectionHonours(
+    settings: { detection: DetectionKind; ruleFrequencyMinutes: number },
+    keys: { detection: string; ruleFrequencyMinutes: string },
+    problems: string[],
+): void {
+    if (settings.detection === "nrt" && settings.ruleFrequencyMinutes !== defaultRuleFrequencyMinutes) {
+        problems.push(
+            `${keys.ruleFrequencyMinutes} is ${settings.ruleFrequencyMinutes}, but ${keys.detection} is "nrt": a near-real-time rule runs every minute ` +
+                `and takes no frequency; allowed: leave ${keys.ruleFrequencyMinutes} unset (its default, ${defaultRuleFrequencyMinutes}, is then ignored), ` +
+                `or set ${keys.detection} to "scheduled"`,
+        );
+    }
 }
 
 interface NameRule {

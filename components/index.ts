@@ -3,11 +3,22 @@ export { PimGuard, PimGuardArgs } from "./pim-guard";
 export { PlaybookIdentity, PlaybookIdentityArgs } from "./playbook-identity";
 export { SecretsVault, SecretsVaultArgs, ExistingVault, notificationSecretName } from "./secrets-vault";
 export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistItemId } from "./sentinel-watchlist";
-export { DetectionRule, DetectionRuleArgs, customDetailColumns } from "./detection-rule";
+export { DetectionRule, DetectionRuleArgs, customDetailColumns, nrtApiVersion } from "./detection-rule";
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-playbook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
 export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns } from "./tamper-detection-rule";
-export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";
+export {
+    ConfigError,
+    defaultPolicy,
+    DetectionKind,
+    ExemptPrincipal,
+    GuardPolicy,
+    GuardPolicyArgs,
+    Mode,
+    parseStackConfig,
+    StackSettings,
+    Tags,
+} from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";

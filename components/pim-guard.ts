@@ -44,7 +44,7 @@ export class PimGuard extends pulumi.ComponentResource {
     public readonly secretsVault: SecretsVault;
     /** The playbook's managed identity and its grants. */
     public readonly identity: PlaybookIdentity;
-    /** The scheduled analytics rule. */
+    /** The analytics rule: scheduled, or near-real-time with `detection: "nrt"`. */
     public readonly detectionRule: DetectionRule;
     /** The Logic App and its Sentinel connection. */
     public readonly playbook: RemediationPlaybook;
@@ -115,7 +115,7 @@ export class PimGuard extends pulumi.ComponentResource {
         );
         this.detectionRule = new DetectionRule(
             `${name}-detection`,
-            { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes },
+            { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes, detection: policy.detection },
             // The query reads both watchlists; create them first so the rule validates.
             { parent: this, dependsOn: [this.privilegedRolesWatchlist, this.exemptPrincipalsWatchlist] },
         );
