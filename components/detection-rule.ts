@@ -177,8 +177,8 @@ const scheduledOnlyLines = [
 ];
 
 /** The same query file for an NRT rule: the scheduled-only lines removed, nothing else changed. */
-export function nrtDetectionQuery(): string {
-    const lines = readAsset("kql", detectionQueryFile).split("\n");
+export function nrtDetectionQuery(query = readAsset("kql", detectionQueryFile)): string {
+    const lines = query.split("\n");
     for (const pattern of scheduledOnlyLines) {
         const found = lines.filter((line) => pattern.test(line)).length;
         if (found !== 1) {

@@ -178,6 +178,17 @@ describe("near-real-time detection (pimguard:detection = nrt)", () => {
             expect(Object.keys(rule.inputs.properties.customDetails).length).to.be.at.most(nrtLimits.customDetails);
         });
 
+        it("is refused, naming the line, if the file no longer has a scheduled-only line or uses the timing elsewhere", () => {
+            expect(() => nrtDetectionQuery(file.replace("let lookBack = 65m;\n", ""))).to.throw(/exactly one line matching .*lookBack/);
+            const elsewhere = file.replace(
+                '| where Category == "RoleManagement";',
+                '| where Category == "RoleManagement"\n    | where TimeGenerated > ago(lookBack * 2);',
+            );
+            expect(() => nrtDetectionQuery(elsewhere)).to.throw(
+                "uses the scheduled timing outside the lines an NRT rule drops: | where TimeGenerated > ago(lookBack * 2);",
+            );
+        });
+
         it("leaves the ingestion window to Sentinel: no ingestion_time(), no TimeGenerated bound that would drop a late record", () => {
             const code = query
                 .split("\n")

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { readAsset } from "../components/assets";
 import { ConfigError } from "../components/config";
+import { setLet } from "../components/kql-lets";
 import { tamperQueryFile } from "../components/names";
 import { TamperDetectionRule, tamperCustomDetailColumns, tamperQuery } from "../components/tamper-detection-rule";
 import { assertCleanKql, azureActivityColumns, KqlColumn, sentinelHealthColumns } from "../replay/kql/analysis";
@@ -248,6 +249,12 @@ describe("the tamper-detection query's settings", () => {
         for (const name of ["ruleFrequency", "lookBack", "deployerObjectId", "playbookIdentityObjectId", "guardedResourceIds", "auditLogsSilence"]) {
             expect(text.match(new RegExp(`^let ${name} = .*;$`, "gm")), name).to.have.length(1);
         }
+    });
+
+    it("are refused when the file has none, or two, of a let line, rather than deployed unset", () => {
+        expect(() => setLet("print 1", "x.kql", "lookBack", "5m")).to.throw('kql/x.kql must contain exactly one line "let lookBack = <value>;" (found 0)');
+        expect(() => setLet("let a = 1;\nlet a = 2;\nprint a", "x.kql", "a", "3")).to.throw("(found 2)");
+        expect(setLet("let a = 1;\nprint a", "x.kql", "a", "3")).to.equal("let a = 3;\nprint a");
     });
 
     it("compare resource ids in lower case, each once, as the activity log's varying case requires", () => {
