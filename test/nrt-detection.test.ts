@@ -6,7 +6,7 @@ import { ConfigError } from "../components/config";
 import { DetectionRule, nrtApiVersion, nrtDetectionQuery, sentinelRuleResourceId } from "../components/detection-rule";
 import { detectionQueryFile } from "../components/names";
 import { assertCleanKql } from "../replay/kql/analysis";
-import { compileKql } from "../replay/kql/replay";
+import { CompiledKql, compileKql } from "../replay/kql/replay";
 import { burstStream, directoryRecord, privilegedRolesCsv, sentinelSchedules, singleAlerts } from "../bench/remediation-latency";
 import { DeclaredResource, minimalConfig, runProgram, runStack, StackRun, subscriptionId } from "./support/stack-harness";
 
@@ -155,6 +155,11 @@ describe("near-real-time detection (pimguard:detection = nrt)", () => {
     describe("its query: kql/role-assigned-outside-pim.kql without the scheduled timing", () => {
         const file = readAsset("kql", detectionQueryFile);
         const query = nrtDetectionQuery();
+        let compiled: CompiledKql;
+
+        before(() => {
+            compiled = compileKql(query);
+        });
 
         it("is what is deployed", () => {
             expect(rule.inputs.properties.query).to.equal(query);
@@ -206,7 +211,6 @@ describe("near-real-time detection (pimguard:detection = nrt)", () => {
             const watchlists = {
                 PimGuardPrivilegedRoles: fs.readFileSync(path.join(__dirname, "fixtures", "watchlists", "PimGuardPrivilegedRoles.csv"), "utf8"),
             };
-            const compiled = compileKql(query);
             const runAt = (minute: string) =>
                 compiled.run(late, { now: `2026-03-02T10:0${minute}:00Z`, ingestedAfter: `2026-03-02T10:0${Number(minute) - 1}:00Z`, watchlists });
             expect(["4", "5", "6"].map((minute) => runAt(minute).length)).to.deep.equal([0, 1, 0]);
