@@ -8,17 +8,7 @@ export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-play
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
 export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns } from "./tamper-detection-rule";
-export {
-    ConfigError,
-    defaultPolicy,
-    DetectionKind,
-    ExemptPrincipal,
-    GuardPolicy,
-    GuardPolicyArgs,
-    Mode,
-    parseStackConfig,
-    StackSettings,
-    Tags,
-} from "./config";
+export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";
+export { DetectionKind } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
