@@ -15,6 +15,7 @@ const guard = new PimGuard("pimguard", {
     revokeSessions: settings.revokeSessions,
     closeIncidents: settings.closeIncidents,
     ruleFrequencyMinutes: settings.ruleFrequencyMinutes,
+    detection: settings.detection,
     notificationWebhookUrl: settings.notificationWebhookUrl === undefined ? undefined : pulumi.secret(settings.notificationWebhookUrl),
     streamAuditLogs: settings.streamAuditLogs,
     tags: settings.tags,

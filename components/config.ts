@@ -5,6 +5,13 @@ import { DirectoryRole, findRoleByName, findRoleByTemplateId, knownRoleNames, pr
 export type Mode = "remediate" | "reportOnly";
 export const modes: readonly Mode[] = ["remediate", "reportOnly"];
 
+/**
+ * How the detection rule runs: `scheduled` every ruleFrequencyMinutes (5 or more), or `nrt`,
+ * Sentinel's near-real-time rule, every minute on what arrived since its previous run.
+ */
+export type DetectionKind = "scheduled" | "nrt";
+export const detectionKinds: readonly DetectionKind[] = ["scheduled", "nrt"];
+
 /** Tags for every taggable resource; values may be Pulumi outputs. */
 export type Tags = pulumi.Input<Record<string, pulumi.Input<string>>>;
 
@@ -71,6 +78,7 @@ export interface GuardPolicy {
     sweepIntervalMinutes: number;
     /** The brake: at most this many standing assignments a sweep removes per run; the rest are reported and escalated. */
     sweepMaxRemovals: number;
+    detection: DetectionKind;
 }
 
 /**
@@ -88,6 +96,7 @@ export const defaultPolicy: Readonly<GuardPolicy> = Object.freeze({
     privilegedGroups: [],
     sweepIntervalMinutes: 60,
     sweepMaxRemovals: 3,
+    detection: "scheduled",
 });
 
 /** The rule frequency when none is given. */
@@ -132,6 +141,7 @@ export const configKeys = [
     "privilegedGroups",
     "sweepIntervalMinutes",
     "sweepMaxRemovals",
+    "detection",
     "notificationWebhookUrl",
     "streamAuditLogs",
     "tags",
@@ -187,6 +197,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
             keyName("sweepMaxRemovals"),
             problems,
         ),
+        detection: checkDetection(reader.optionalString("detection") ?? defaultPolicy.detection, keyName("detection"), problems),
         notificationWebhookUrl: reader.webhookUrl(),
         streamAuditLogs: reader.boolean("streamAuditLogs", false),
         tags: reader.tags(),
@@ -197,6 +208,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
         { watched: settings.privilegedRoles, exemptions: settings.exemptPrincipals, exemptionsKey: keyName("exemptPrincipals") },
         problems,
     );
+    checkDetectionHonours(settings, { detection: keyName("detection"), ruleFrequencyMinutes: keyName("ruleFrequencyMinutes") }, problems);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
@@ -230,6 +242,8 @@ export interface GuardPolicyArgs {
     sweepIntervalMinutes?: number;
     /** The most standing assignments one sweep removes (1 to 50); beyond that it reports and escalates. Default 3. */
     sweepMaxRemovals?: number;
+    /** `scheduled` (default): a scheduled rule every ruleFrequencyMinutes; `nrt`: a near-real-time rule, every minute. */
+    detection?: DetectionKind;
 }
 
 /**
@@ -264,7 +278,13 @@ export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): G
             problems,
         ),
         sweepMaxRemovals: checkSweepMaxRemovals(args.sweepMaxRemovals ?? defaultPolicy.sweepMaxRemovals, `${argPrefix}.sweepMaxRemovals`, problems),
+        detection: checkDetection(args.detection ?? defaultPolicy.detection, `${argPrefix}.detection`, problems),
     };
+    checkDetectionHonours(
+        { detection: policy.detection, ruleFrequencyMinutes: policy.ruleFrequencyMinutes },
+        { detection: `${argPrefix}.detection`, ruleFrequencyMinutes: `${argPrefix}.ruleFrequencyMinutes` },
+        problems,
+    );
     policy.privilegedGroups = checkPrivilegedGroups(
         args.privilegedGroups ?? defaultPolicy.privilegedGroups,
         `${argPrefix}.privilegedGroups`,
@@ -507,6 +527,33 @@ export function checkRuleFrequency(value: unknown, key: string, problems: string
         return defaultRuleFrequencyMinutes;
     }
     return value;
+}
+
+export function checkDetection(value: unknown, key: string, problems: string[]): DetectionKind {
+    if (typeof value === "string" && (detectionKinds as readonly string[]).includes(value)) {
+        return value as DetectionKind;
+    }
+    problems.push(`${key} is ${show(value)}; allowed: ${detectionKinds.map((kind) => `"${kind}"`).join(" or ")}`);
+    return defaultPolicy.detection;
+}
+
+/**
+ * A near-real-time rule runs every minute on what arrived since its previous run: Sentinel fixes
+ * its schedule, so a frequency other than the default (which Pulumi.yaml fills in for every
+ * stack) cannot be honoured.
+ */
+export function checkDetectionHonours(
+    settings: { detection: DetectionKind; ruleFrequencyMinutes: number },
+    keys: { detection: string; ruleFrequencyMinutes: string },
+    problems: string[],
+): void {
+    if (settings.detection === "nrt" && settings.ruleFrequencyMinutes !== defaultRuleFrequencyMinutes) {
+        problems.push(
+            `${keys.ruleFrequencyMinutes} is ${settings.ruleFrequencyMinutes}, but ${keys.detection} is "nrt": a near-real-time rule runs every minute ` +
+                `and takes no frequency; allowed: leave ${keys.ruleFrequencyMinutes} unset (its default, ${defaultRuleFrequencyMinutes}, is then ignored), ` +
+                `or set ${keys.detection} to "scheduled"`,
+        );
+    }
 }
 
 interface NameRule {

@@ -13,6 +13,9 @@ export const exemptPrincipalsWatchlistAlias = "PimGuardExemptPrincipals";
 /** The detection query, relative to the `kql/` folder. */
 export const detectionQueryFile = "role-assigned-outside-pim.kql";
 
+/** The tamper-detection query, relative to the `kql/` folder. */
+export const tamperQueryFile = "pimguard-tampering.kql";
+
 /** The Logic App definition, relative to the `playbook/` folder. */
 export const playbookDefinitionFile = "workflow.json";
 

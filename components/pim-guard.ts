@@ -12,6 +12,7 @@ import { PlaybookIdentity } from "./playbook-identity";
 import { RemediationPlaybook } from "./remediation-playbook";
 import { ExistingVault, SecretsVault } from "./secrets-vault";
 import { SentinelWatchlist, SentinelWorkspace } from "./sentinel-watchlist";
+import { TamperDetectionRule } from "./tamper-detection-rule";
 import { claimAuditLogStreaming, claimWorkspace } from "./workspace-claims";
 
 export interface PimGuardArgs extends GuardPolicyArgs {
@@ -43,7 +44,7 @@ export class PimGuard extends pulumi.ComponentResource {
     public readonly secretsVault: SecretsVault;
     /** The playbook's managed identity and its grants. */
     public readonly identity: PlaybookIdentity;
-    /** The scheduled analytics rule. */
+    /** The analytics rule: scheduled, or near-real-time with `detection: "nrt"`. */
     public readonly detectionRule: DetectionRule;
     /** The Logic App and its Sentinel connection. */
     public readonly playbook: RemediationPlaybook;
@@ -51,6 +52,8 @@ export class PimGuard extends pulumi.ComponentResource {
     public readonly automation: PlaybookAutomation;
     /** The tenant's AuditLogs diagnostic setting, when `streamAuditLogs` is on. */
     public readonly auditLogStreaming?: AuditLogStreaming;
+    /** The scheduled rule that raises an incident when someone switches part of pimguard off. */
+    public readonly tamperDetection: TamperDetectionRule;
     /** The analytics rule's GUID in the workspace. */
     public readonly ruleId: pulumi.Output<string>;
     /** The analytics rule's ARM id. */
@@ -118,7 +121,7 @@ export class PimGuard extends pulumi.ComponentResource {
         );
         this.detectionRule = new DetectionRule(
             `${name}-detection`,
-            { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes },
+            { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes, detection: policy.detection },
             // The query reads both watchlists; create them first so the rule validates.
             { parent: this, dependsOn: [this.privilegedRolesWatchlist, this.exemptPrincipalsWatchlist] },
         );
@@ -150,6 +153,26 @@ export class PimGuard extends pulumi.ComponentResource {
         if (args.streamAuditLogs) {
             this.auditLogStreaming = new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this });
         }
+        this.tamperDetection = new TamperDetectionRule(
+            `${name}-tamper-detection`,
+            {
+                workspace: args.workspace,
+                deployerObjectId: client.objectId,
+                playbookIdentityObjectId: this.identity.principalId,
+                guardedResourceIds: [
+                    this.detectionRule.ruleResourceId,
+                    this.automation.automationRule.id,
+                    this.automation.alertsAddedRule.id,
+                    this.privilegedRolesWatchlist.watchlist.id,
+                    this.exemptPrincipalsWatchlist.watchlist.id,
+                    this.playbook.workflowId,
+                    this.playbook.sentinelConnection.id,
+                    this.identity.resourceId,
+                    playbookGroup.id,
+                ],
+            },
+            { parent: this },
+        );
 
         this.ruleId = this.detectionRule.ruleId;
         this.ruleResourceId = this.detectionRule.ruleResourceId;

@@ -142,6 +142,26 @@ describe("stack configuration", () => {
             });
         }
 
+        it("an unknown detection kind", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:detection": "NRT" }));
+            expect(problem).to.equal('pimguard:detection is "NRT"; allowed: "scheduled" or "nrt"');
+        });
+
+        it("a rule frequency with near-real-time detection, which runs every minute whatever is set", () => {
+            const [problem] = problemsOf(configWith({ "pimguard:detection": "nrt", "pimguard:ruleFrequencyMinutes": "15" }));
+            expect(problem).to.contain('pimguard:ruleFrequencyMinutes is 15, but pimguard:detection is "nrt"');
+            expect(problem).to.contain("leave pimguard:ruleFrequencyMinutes unset").and.to.contain('set pimguard:detection to "scheduled"');
+            expect(() => guardPolicyFromArgs({ detection: "nrt", ruleFrequencyMinutes: 15 }, "PimGuardArgs")).to.throw(
+                ConfigError,
+                'PimGuardArgs.ruleFrequencyMinutes is 15, but PimGuardArgs.detection is "nrt"',
+            );
+        });
+
+        it("near-real-time detection with the frequency Pulumi.yaml fills in for every stack is accepted", () => {
+            expect(parseStackConfig(configWith({ "pimguard:detection": "nrt", "pimguard:ruleFrequencyMinutes": "5" })).detection).to.equal("nrt");
+            expect(guardPolicyFromArgs({ detection: "nrt" }, "PimGuardArgs").detection).to.equal("nrt");
+        });
+
         for (const key of ["revokeSessions", "closeIncidents", "streamAuditLogs"]) {
             it(`a non-boolean ${key}`, () => {
                 const [problem] = problemsOf(configWith({ [`pimguard:${key}`]: "yes" }));

@@ -129,7 +129,9 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
 
         it("reads the detection query and the playbook definition from the installed package", function () {
             const installedQuery = fs.readFileSync(path.join(run.pimguardRoot, "kql", "role-assigned-outside-pim.kql"), "utf8");
-            const [rule] = resourcesOfType(run, "azure-native:securityinsights:ScheduledAlertRule");
+            const rule = resourcesOfType(run, "azure-native:securityinsights:ScheduledAlertRule").find(
+                (candidate) => candidate.state.displayName === "Directory role assigned outside PIM (pimguard)",
+            )!;
             // The component rewrites only the schedule's two `let` lines; every other line is the file's.
             const scheduleLines = /^let (ruleFrequency|lookBack) = /;
             const queryLines = (query: string) => query.split(/\r?\n/).filter((line) => !scheduleLines.test(line));

@@ -40,7 +40,7 @@ describe("the deployed analytics rule against its compiled query", () => {
                 if (run.error) {
                     throw run.error;
                 }
-                rule = run.single("azure-native:securityinsights:ScheduledAlertRule");
+                rule = run.named("azure-native:securityinsights:ScheduledAlertRule", "pimguard-detection");
                 const analysis = analyzeKql(rule.inputs.query);
                 expect(analysis.diagnostics, "diagnostics of the deployed query").to.deep.equal([]);
                 columns = analysis.columns;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ReplayError, UnsupportedConstructError } from "../replay/kql/errors";
-import { ResultRow, replayKql } from "../replay/kql/replay";
+import { compileKql, readRecords, ResultRow, replayKql } from "../replay/kql/replay";
 import { formatTimespan, parseDateTime, parseTimespanLiteral } from "../replay/kql/values";
 import { parseCsv } from "../replay/kql/watchlist";
 
@@ -317,6 +317,49 @@ describe("the KQL replay engine", () => {
 
         it("reads a watchlist that was not given as empty", () => {
             expect(replayKql("_GetWatchlist('PimGuardExemptPrincipals') | count", [], { now })).to.deep.equal([{ Count: 0 }]);
+        });
+
+        it("reads rows of several tables given by name, and refuses a table it has no schema for", () => {
+            const records = {
+                AuditLogs: [auditRow({ Id: "audit" })],
+                AzureActivity: [{ TimeGenerated: "2026-03-02T10:01:00Z", OperationNameValue: "MICROSOFT.LOGIC/WORKFLOWS/WRITE" }],
+                SentinelHealth: [{ TimeGenerated: "2026-03-02T10:02:00Z", Status: "Failure" }],
+            };
+            const query =
+                "union (AuditLogs | project What = Id), (AzureActivity | project What = OperationNameValue), (SentinelHealth | project What = Status)";
+            expect(replayKql(query, records, { now }).map((r) => r.What)).to.deep.equal(["audit", "MICROSOFT.LOGIC/WORKFLOWS/WRITE", "Failure"]);
+            expect(() => replayKql("print x = 1", { SigninLogs: [] }, { now, recordsOrigin: "f.json" })).to.throw(ReplayError, '"SigninLogs" is not a table');
+        });
+
+        it("leaves out a fuzzy union's operand whose table the workspace lacks, and stops on it otherwise", () => {
+            const records = { AuditLogs: [auditRow({ Id: "audit" })] };
+            const fuzzy = "union isfuzzy=true (AuditLogs | project What = Id), (SentinelHealth | project What = Status)";
+            expect(replayKql(fuzzy, records, { now })).to.deep.equal([{ What: "audit" }]);
+            expect(() => replayKql(fuzzy.replace("isfuzzy=true", "isfuzzy=false"), records, { now })).to.throw(ReplayError, "table SentinelHealth");
+            expect(() => replayKql("SentinelHealth | take 1", records, { now })).to.throw(ReplayError, "no records were given");
+        });
+
+        it("shows an NRT run only the rows ingested after its previous run, and watchlists whole", () => {
+            const records = [
+                auditRow({ Id: "before", _IngestionTime: "2026-03-02T10:03:59Z" }),
+                auditRow({ Id: "atStart", _IngestionTime: "2026-03-02T10:04:00Z" }),
+                auditRow({ Id: "inside", _IngestionTime: "2026-03-02T10:04:30Z" }),
+                auditRow({ Id: "atEnd", _IngestionTime: "2026-03-02T10:05:00Z" }),
+            ];
+            const options = { now, ingestedAfter: "2026-03-02T10:04:00Z", watchlists: { PimGuardExemptPrincipals: "PrincipalId,Reason\nABC,x\n" } };
+            expect(replayKql("AuditLogs | project Id", records, options).map((r) => r.Id)).to.deep.equal(["inside", "atEnd"]);
+            expect(replayKql("_GetWatchlist('PimGuardExemptPrincipals') | count", [], options)).to.deep.equal([{ Count: 1 }]);
+        });
+
+        it("runs a compiled query on records read once, with the same answer as a one-off replay", () => {
+            const records = [auditRow({ Id: "a", _IngestionTime: "2026-03-02T10:01:00Z" }), auditRow({ Id: "b", _IngestionTime: "2026-03-02T10:04:00Z" })];
+            const query = "AuditLogs | where ingestion_time() > ago(3m) | project Id";
+            const compiled = compileKql(query);
+            const recorded = readRecords(records, "records");
+            for (const at of ["2026-03-02T10:03:00Z", "2026-03-02T10:05:00Z"]) {
+                expect(compiled.run(recorded, { now: at })).to.deep.equal(replayKql(query, records, { now: at }));
+            }
+            expect(compiled.run(recorded, { now: "2026-03-02T10:05:00Z" })).to.deep.equal([{ Id: "b" }]);
         });
 
         it("refuses a watchlist CSV whose header is not the contract's", () => {

@@ -108,13 +108,14 @@ describe("the pimguard stack", function () {
                     "SecretsVault",
                     "SentinelWatchlist",
                     "SentinelWatchlist",
+                    "TamperDetectionRule",
                 ].sort(),
             );
         });
 
         it("exports what a user needs to find the deployed pieces", () => {
             expect(run.outputs.ruleId).to.match(guid);
-            expect(run.outputs.ruleResourceId).to.equal(run.single(types.rule).id);
+            expect(run.outputs.ruleResourceId).to.equal(run.named(types.rule, "pimguard-detection").id);
             expect(run.outputs.playbookId).to.equal(run.single(types.workflow).id);
             expect(run.ofType(types.automationRule).map((rule) => rule.id)).to.include(run.outputs.automationRuleId);
             expect(run.outputs.identityPrincipalId).to.match(guid);
@@ -323,17 +324,17 @@ describe("the pimguard stack", function () {
 
     describe("DetectionRule", () => {
         it("is a scheduled, enabled, high-severity privilege-escalation rule with a deterministic GUID id", async () => {
-            const rule = run.single(types.rule);
+            const rule = run.named(types.rule, "pimguard-detection");
             expect(rule.inputs).to.include({ kind: "Scheduled", enabled: true, severity: "High", triggerOperator: "GreaterThan", triggerThreshold: 0 });
             expect(rule.inputs.tactics).to.include("PrivilegeEscalation");
             expect(rule.inputs.ruleId).to.match(guid);
-            expect((await runStack(minimalConfig)).single(types.rule).inputs.ruleId).to.equal(rule.inputs.ruleId);
+            expect((await runStack(minimalConfig)).named(types.rule, "pimguard-detection").inputs.ruleId).to.equal(rule.inputs.ruleId);
             expect(rule.inputs.workspaceName).to.equal("law-sentinel");
             expect(rule.inputs.resourceGroupName).to.equal("rg-sentinel");
         });
 
         it("runs every 5 minutes and looks back an hour more, by default", () => {
-            const rule = run.single(types.rule);
+            const rule = run.named(types.rule, "pimguard-detection");
             expect(rule.inputs.queryFrequency).to.equal("PT5M");
             expect(rule.inputs.queryPeriod).to.equal("PT1H5M");
             expect(rule.inputs.query)
@@ -342,7 +343,7 @@ describe("the pimguard stack", function () {
         });
 
         it("carries a configured frequency into the schedule and the query", async () => {
-            const rule = (await runStack({ ...minimalConfig, "pimguard:ruleFrequencyMinutes": "1440" })).single(types.rule);
+            const rule = (await runStack({ ...minimalConfig, "pimguard:ruleFrequencyMinutes": "1440" })).named(types.rule, "pimguard-detection");
             expect(rule.inputs.queryFrequency).to.equal("P1D");
             expect(rule.inputs.queryPeriod).to.equal("P1DT1H");
             expect(rule.inputs.query)
@@ -351,7 +352,7 @@ describe("the pimguard stack", function () {
         });
 
         it("raises one alert per result row and one incident per principal and role", () => {
-            const rule = run.single(types.rule);
+            const rule = run.named(types.rule, "pimguard-detection");
             expect(rule.inputs.eventGroupingSettings).to.deep.equal({ aggregationKind: "AlertPerResult" });
             expect(rule.inputs.incidentConfiguration.createIncident).to.equal(true);
             const grouping = rule.inputs.incidentConfiguration.groupingConfiguration;
@@ -360,8 +361,8 @@ describe("the pimguard stack", function () {
         });
 
         it("maps the target account by AadUserId, the initiating account and the initiating IP", () => {
-            const mappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[] = run.single(types.rule).inputs
-                .entityMappings;
+            const mappings: { entityType: string; fieldMappings: { identifier: string; columnName: string }[] }[] = run.named(types.rule, "pimguard-detection")
+                .inputs.entityMappings;
             const describe = mappings.map(
                 (mapping) => `${mapping.entityType}:${mapping.fieldMappings.map((field) => `${field.identifier}=${field.columnName}`).join(",")}`,
             );
@@ -371,7 +372,7 @@ describe("the pimguard stack", function () {
         });
 
         it("passes the playbook everything it acts on as custom details", () => {
-            const details = run.single(types.rule).inputs.customDetails;
+            const details = run.named(types.rule, "pimguard-detection").inputs.customDetails;
             for (const column of ["RoleTemplateId", "RoleName", "PrincipalId", "PrincipalType", "DirectoryScopeId", "Exempt", "Signal"]) {
                 expect(details[column], column).to.equal(column);
             }
@@ -420,7 +421,11 @@ describe("the pimguard stack", function () {
         it("runs this playbook for incidents of this rule only: when one is created, and when alerts are added to one", () => {
             const ofThisRule = {
                 conditionType: "Property",
-                conditionProperties: { propertyName: "IncidentRelatedAnalyticRuleIds", operator: "Contains", propertyValues: [run.single(types.rule).id] },
+                conditionProperties: {
+                    propertyName: "IncidentRelatedAnalyticRuleIds",
+                    operator: "Contains",
+                    propertyValues: [run.named(types.rule, "pimguard-detection").id],
+                },
             };
             const rules = run.ofType(types.automationRule).map((rule) => rule.inputs);
             expect(rules.map((rule) => rule.triggeringLogic)).to.deep.equal([
@@ -443,7 +448,7 @@ describe("the pimguard stack", function () {
 
         it("tells the playbook which rule it serves and which roles it enforces, from config rather than the watchlist", () => {
             const parameters = run.single(types.workflow).inputs.parameters;
-            expect(parameters.analyticsRuleId.value).to.equal(run.single(types.rule).id);
+            expect(parameters.analyticsRuleId.value).to.equal(run.named(types.rule, "pimguard-detection").id);
             expect(parameters.watchedRoleTemplateIds.value).to.deep.equal(privilegedBuiltInRoles.map((role) => role.templateId));
             expect(parameters.removalMethod.value).to.equal("adminRemove");
         });

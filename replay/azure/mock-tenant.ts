@@ -39,7 +39,6 @@ const armResourceTypes: Record<string, string> = {
     "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
     "azure-native:keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
     "azure-native:logic:Workflow": "Microsoft.Logic/workflows",
-    "azure-native:resources:Resource": "Microsoft.Web/connections",
     "azure-native:authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
 };
 
@@ -50,20 +49,48 @@ const armResourceTypes: Record<string, string> = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mock inputs are untyped JSON, typed `any` by Pulumi itself
 export type MockInputs = Record<string, any>;
 
+/**
+ * Sentinel resources whose id azure-native fills into their ARM path template: the segment under
+ * `providers/Microsoft.SecurityInsights/` and the input naming the resource.
+ */
+const sentinelPaths: Record<string, { segment: string; nameInput: string }> = {
+    "azure-native:securityinsights:ScheduledAlertRule": { segment: "alertRules", nameInput: "ruleId" },
+    "azure-native:securityinsights:AutomationRule": { segment: "automationRules", nameInput: "automationRuleId" },
+    "azure-native:securityinsights:Watchlist": { segment: "watchlists", nameInput: "watchlistAlias" },
+};
+
 /** The id Azure would give a new resource of this type. */
 export function armId(type: string, name: string, inputs: MockInputs): string {
     const group = inputs.resourceGroupName ?? "rg-pimguard";
     if (type === "azure-native:resources:ResourceGroup") {
         return `/subscriptions/${subscriptionId}/resourceGroups/${inputs.resourceGroupName ?? `${name}-rg1234`}`;
     }
-    if (type === "azure-native:securityinsights:ScheduledAlertRule") {
-        return `${workspaceId(group, inputs.workspaceName)}/providers/Microsoft.SecurityInsights/alertRules/${inputs.ruleId}`;
+    const sentinel = sentinelPaths[type];
+    if (sentinel !== undefined) {
+        return `${workspaceId(group, inputs.workspaceName)}/providers/Microsoft.SecurityInsights/${sentinel.segment}/${inputs[sentinel.nameInput]}`;
+    }
+    if (type === "azure-native:resources:Resource") {
+        return genericResourceId(inputs.resourceGroupName, inputs, inputs.resourceName ?? name);
     }
     if (type.startsWith("azure-native:securityinsights:")) {
         return `${workspaceId(group, inputs.workspaceName)}/providers/Microsoft.SecurityInsights/${type.split(":")[2]}/${name}`;
     }
     const armType = armResourceTypes[type] ?? `mock.${type.split(":")[1]}/${type.split(":")[2]}`;
     return `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${armType}/${inputs.resourceName ?? name}`;
+}
+
+/**
+ * A generic resource's id as azure-native builds it: the Resources_CreateOrUpdate path template
+ * with its inputs filled in. That template spells `resourcegroups` in lower case
+ * (`/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}/providers/{resourceProviderNamespace}/{parentResourcePath}/{resourceType}/{resourceName}`),
+ * and parentResourcePath and resourceType are sub-paths, not encoded, trimmed of slashes.
+ */
+function genericResourceId(group: string, inputs: MockInputs, resourceName: string): string {
+    const path = [inputs.resourceProviderNamespace, inputs.parentResourcePath, inputs.resourceType, resourceName]
+        .map((part: string | undefined) => (part ?? "").replace(/^\/+|\/+$/g, ""))
+        .filter((part) => part !== "")
+        .join("/");
+    return `/subscriptions/${subscriptionId}/resourcegroups/${group}/providers/${path}`;
 }
 
 function workspaceId(group: string, workspace: string): string {

@@ -1,7 +1,7 @@
 /**
  * Compiles KQL with Microsoft's own Kusto.Language (the engine behind the Sentinel and Azure Data
- * Explorer editors) against the schema pimguard's queries run on: the AuditLogs table as documented,
- * the two pimguard watchlists as `_GetWatchlist(alias)` returns them, and the built-ins such as
+ * Explorer editors) against the schema pimguard's queries run on: the AuditLogs, AzureActivity and
+ * SentinelHealth tables as documented, the two pimguard watchlists as `_GetWatchlist(alias)` returns them, and the built-ins such as
  * `ingestion_time()`. Tests use it to prove the shipped queries bind without a single diagnostic
  * and return the columns the analytics rule maps; the KQL replay engine walks the bound tree.
  *
@@ -178,6 +178,85 @@ export const auditLogsColumns: readonly KqlColumn[] = [
     { name: "_BilledSize", type: "real" },
 ];
 
+/**
+ * Log Analytics' AzureActivity table (the subscription's activity log), every documented column
+ * with its type: Azure Monitor's table reference (azure-reference-other
+ * `azure-monitor-ref/tables/includes/azureactivity-include.md`). `Properties`, `Authorization`
+ * and `Claims` are the JSON as text; the `_d` columns hold the same as dynamic values.
+ */
+export const azureActivityColumns: readonly KqlColumn[] = [
+    { name: "ActivityStatus", type: "string" },
+    { name: "ActivityStatusValue", type: "string" },
+    { name: "ActivitySubstatus", type: "string" },
+    { name: "ActivitySubstatusValue", type: "string" },
+    { name: "Authorization", type: "string" },
+    { name: "Authorization_d", type: "dynamic" },
+    { name: "_BilledSize", type: "real" },
+    { name: "Caller", type: "string" },
+    { name: "CallerIpAddress", type: "string" },
+    { name: "Category", type: "string" },
+    { name: "CategoryValue", type: "string" },
+    { name: "Claims", type: "string" },
+    { name: "Claims_d", type: "dynamic" },
+    { name: "CorrelationId", type: "string" },
+    { name: "EventDataId", type: "string" },
+    { name: "EventSubmissionTimestamp", type: "datetime" },
+    { name: "Hierarchy", type: "string" },
+    { name: "HTTPRequest", type: "string" },
+    { name: "_IsBillable", type: "string" },
+    { name: "Level", type: "string" },
+    { name: "OperationId", type: "string" },
+    { name: "OperationName", type: "string" },
+    { name: "OperationNameValue", type: "string" },
+    { name: "Properties", type: "string" },
+    { name: "Properties_d", type: "dynamic" },
+    { name: "Resource", type: "string" },
+    { name: "ResourceGroup", type: "string" },
+    { name: "ResourceId", type: "string" },
+    { name: "_ResourceId", type: "string" },
+    { name: "ResourceProvider", type: "string" },
+    { name: "ResourceProviderValue", type: "string" },
+    { name: "SourceSystem", type: "string" },
+    { name: "SubscriptionId", type: "string" },
+    { name: "_SubscriptionId", type: "string" },
+    { name: "TenantId", type: "string" },
+    { name: "TimeGenerated", type: "datetime" },
+    { name: "Type", type: "string" },
+];
+
+/**
+ * Microsoft Sentinel's SentinelHealth table (written once health monitoring is on), every
+ * documented column with its type: Sentinel's health table reference
+ * (`articles/sentinel/health-table-reference.md`) and Azure Monitor's table reference
+ * (`sentinelhealth-include.md`), which adds SourceSystem, _BilledSize and _IsBillable.
+ */
+export const sentinelHealthColumns: readonly KqlColumn[] = [
+    { name: "TenantId", type: "string" },
+    { name: "TimeGenerated", type: "datetime" },
+    { name: "OperationName", type: "string" },
+    { name: "SentinelResourceId", type: "string" },
+    { name: "SentinelResourceName", type: "string" },
+    { name: "Status", type: "string" },
+    { name: "Description", type: "string" },
+    { name: "Reason", type: "string" },
+    { name: "WorkspaceId", type: "string" },
+    { name: "SentinelResourceType", type: "string" },
+    { name: "SentinelResourceKind", type: "string" },
+    { name: "RecordId", type: "string" },
+    { name: "ExtendedProperties", type: "dynamic" },
+    { name: "SourceSystem", type: "string" },
+    { name: "Type", type: "string" },
+    { name: "_BilledSize", type: "real" },
+    { name: "_IsBillable", type: "string" },
+];
+
+/** The workspace tables queries are compiled against and the replay reads, by name. */
+export const workspaceTables: Readonly<Record<string, readonly KqlColumn[]>> = {
+    AuditLogs: auditLogsColumns,
+    AzureActivity: azureActivityColumns,
+    SentinelHealth: sentinelHealthColumns,
+};
+
 /** The aliases pimguard's queries may pass to `_GetWatchlist`. */
 export type WatchlistAlias = typeof privilegedRolesWatchlistAlias | typeof exemptPrincipalsWatchlistAlias;
 
@@ -246,8 +325,8 @@ function loadKustoLanguage(): KustoLanguage {
         symbols.Tabularity.Tabular,
         [new symbols.Parameter.$ctor2("watchlistAlias", symbols.ScalarTypes.String)],
     );
-    const auditLogs = new symbols.TableSymbol.$ctor7("AuditLogs", schemaText(auditLogsColumns), null);
-    const workspace = new symbols.DatabaseSymbol.$ctor2("workspace", null, [auditLogs, getWatchlist]);
+    const tables = Object.entries(workspaceTables).map(([name, columns]) => new symbols.TableSymbol.$ctor7(name, schemaText(columns), null));
+    const workspace = new symbols.DatabaseSymbol.$ctor2("workspace", null, [...tables, getWatchlist]);
     const globals = language.GlobalState.Default.WithDatabase(workspace);
 
     return {

@@ -8,7 +8,7 @@
  * rather than as a wrong answer.
  */
 import { KqlSymbol, KustoCodeHandle } from "./analysis";
-import { ReplayError } from "./errors";
+import { MissingTableError, ReplayError } from "./errors";
 import { mvApply, mvExpand } from "./expand";
 import { ScalarEnvironment, ScalarEvaluator } from "./expressions";
 import { join, lookup, union } from "./join";
@@ -49,6 +49,12 @@ export interface ReplayData {
     readonly watchlists: ReadonlyMap<string, Table>;
     /** `now()`; also the moment the query runs, so rows ingested later are not there yet. */
     readonly now: KustoDateTime;
+    /**
+     * When set, tables hold only rows ingested after this moment: what Sentinel hands a
+     * near-real-time (NRT) rule, which runs on the records ingested since its previous run.
+     * Watchlists are not affected.
+     */
+    readonly ingestedAfter?: KustoDateTime;
 }
 
 /** Evaluates the query's last statement (after its `let`s) and returns its rows. */
@@ -197,13 +203,21 @@ class QueryEvaluator implements OperatorContext, ScalarEnvironment {
         if (symbol && symbolKindOf(symbol) === "Table") {
             const table = this.data.tables.get(symbol.Name);
             if (table === undefined) {
-                throw new ReplayError(`the query reads table ${symbol.Name}, but no records were given for it (${this.source.where(node)})`);
+                throw new MissingTableError(symbol.Name, this.source.where(node));
             }
-            // The query runs at `now`: a record ingested later is not in the workspace yet.
-            const arrived = table.rows.filter((r) => r.ingestionTime === null || r.ingestionTime.ticks <= this.now.ticks);
-            return this.conform(node, arrived);
+            return this.conform(node, this.visibleRows(table));
         }
         throw this.source.unsupported(`reading ${symbolKindOf(symbol) ?? "an unbound name"} as a table`, node);
+    }
+
+    /**
+     * The query runs at `now`: a record ingested later is not in the workspace yet. An NRT run
+     * sees only what was ingested after `ingestedAfter`.
+     */
+    private visibleRows(table: Table): Row[] {
+        const until = this.now.ticks;
+        const after = this.data.ingestedAfter?.ticks;
+        return table.rows.filter((r) => r.ingestionTime === null || (r.ingestionTime.ticks <= until && (after === undefined || r.ingestionTime.ticks > after)));
     }
 
     private tabularCall(call: FunctionCallNode): Table {

@@ -20,3 +20,18 @@ export class UnsupportedConstructError extends ReplayError {
         this.name = "UnsupportedConstructError";
     }
 }
+
+/**
+ * The query reads a table no records were given for. Outside `union isfuzzy=true` that stops the
+ * replay; inside it the operand is left out, as Kusto leaves out a union leg whose table does not
+ * exist in the workspace.
+ */
+export class MissingTableError extends ReplayError {
+    constructor(
+        readonly table: string,
+        where: string,
+    ) {
+        super(`the query reads table ${table}, but no records were given for it (${where})`);
+        this.name = "MissingTableError";
+    }
+}

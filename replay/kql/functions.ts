@@ -160,6 +160,11 @@ function indexOf([source, lookup]: readonly Argument[]): KustoValue {
 // Dynamic arrays and bags
 // ---------------------------------------------------------------------------------------------
 
+/** `strcat_array(array, delimiter)`: the elements as text, joined; not an array gives "". */
+function strcatArray([array, delimiter]: readonly Argument[]): KustoValue {
+    return Array.isArray(array.value) ? array.value.map(valueToString).join(text(delimiter)) : "";
+}
+
 function arrayLength([arg]: readonly Argument[]): KustoValue {
     return Array.isArray(arg.value) ? arg.value.length : null;
 }
@@ -310,6 +315,7 @@ export const scalarFunctions: ReadonlyMap<string, ScalarFunction> = new Map<stri
     ["trim_start", trimStart],
     ["trim_end", trimEnd],
     ["strcat", (args) => args.map(text).join("")],
+    ["strcat_array", strcatArray],
     ["strlen", ([a]) => text(a).length],
     ["substring", substring],
     ["replace_string", ([s, lookup, rewrite]) => text(s).split(text(lookup)).join(text(rewrite))],

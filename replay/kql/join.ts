@@ -22,6 +22,7 @@ import {
     kindOf,
     namedParameters,
 } from "./syntax";
+import { MissingTableError, ReplayError } from "./errors";
 import { OperatorContext, Row, RowValues, Table, missingValue, row } from "./table";
 import { valueKey } from "./values";
 
@@ -223,14 +224,36 @@ function combinedValues(leftColumns: readonly Column[], rightColumns: readonly R
 /**
  * `union` (kind=outer, Kusto's default): the rows of every operand in turn; a column an operand
  * lacks is null (empty for strings). Operands whose same-named columns differ in type are not
- * supported (Kusto renames those columns by type).
+ * supported (Kusto renames those columns by type). With `isfuzzy=true` an operand reading a table
+ * the workspace does not have is left out, as Kusto documents for fuzzy resolution ("the set of
+ * union sources is reduced to the set of table references that exist"); here a table the replay
+ * was given no records for stands for one the workspace does not have.
  */
 export function union(context: OperatorContext, op: ExpressionListOperatorNode, input: Table | undefined): Table {
-    const kind = namedParameters(op.Parameters, ["kind"], context.source).get("kind") ?? "outer";
+    const parameters = namedParameters(op.Parameters, ["kind", "isfuzzy"], context.source);
+    const kind = parameters.get("kind") ?? "outer";
     if (kind !== "outer") {
         throw context.source.unsupported(`union kind=${kind}`, op);
     }
-    const operands = [...(input ? [input] : []), ...elementsOf(op.Expressions).map((e) => context.tabular(e))];
+    const fuzzy = parameters.get("isfuzzy") ?? "false";
+    if (fuzzy !== "true" && fuzzy !== "false") {
+        throw context.source.unsupported(`union isfuzzy=${fuzzy}`, op);
+    }
+    const operand = (expression: Node): Table[] => {
+        try {
+            return [context.tabular(expression)];
+        } catch (error) {
+            if (fuzzy === "true" && error instanceof MissingTableError) {
+                return [];
+            }
+            throw error;
+        }
+    };
+    const operands = [...(input ? [input] : []), ...elementsOf(op.Expressions).flatMap(operand)];
+    if (operands.length === 0) {
+        // Kusto refuses a fuzzy union none of whose tables exists.
+        throw new ReplayError(`none of the union's tables was given records (${context.source.where(op)})`);
+    }
     const columns = boundColumns(op, context.source) ?? [];
     const byName = new Map(columns.map((c) => [c.name, c]));
     for (const operand of operands) {

@@ -1,10 +1,14 @@
 /**
- * Replays a pimguard query offline: compiles it with Kusto.Language against the AuditLogs and
- * watchlist schema of `../analysis`, then evaluates it on recorded AuditLogs rows and watchlist
- * CSVs at a fixed "now".
+ * Replays a pimguard query offline: compiles it with Kusto.Language against the workspace schema
+ * of `../analysis` (AuditLogs, AzureActivity, SentinelHealth and the watchlists), then evaluates it
+ * on recorded rows and watchlist CSVs at a fixed "now".
+ *
+ * `replayKql` compiles and evaluates in one call. A caller running the same query many times (the
+ * bench, rule run after rule run) compiles once with `compileKql` and reads the records once with
+ * `readRecords`: compiling is what costs.
  */
 import * as fs from "fs";
-import { KqlDiagnostic, KustoCodeHandle, auditLogsColumns, lineAndColumn, listItems, parseAndAnalyzeKql } from "./analysis";
+import { KqlDiagnostic, KustoCodeHandle, lineAndColumn, listItems, parseAndAnalyzeKql, workspaceTables } from "./analysis";
 import { evaluateQuery } from "./engine";
 import { ReplayError } from "./errors";
 import { recordsTable, typedColumns } from "./records";
@@ -20,6 +24,11 @@ export interface ReplayOptions {
      * Default: the latest ingestion time among the records (a run right after the last arrived).
      */
     readonly now?: string;
+    /**
+     * Only records ingested after this moment are in the tables: how Sentinel runs a
+     * near-real-time (NRT) rule, on what was ingested since its previous run. Default: no bound.
+     */
+    readonly ingestedAfter?: string;
     /** Names the records in messages (e.g. their file name). */
     readonly recordsOrigin?: string;
 }
@@ -27,21 +36,72 @@ export interface ReplayOptions {
 /** One result row: column name to JSON value, in the query's column order. */
 export type ResultRow = Record<string, unknown>;
 
-/** Evaluates `queryText` on `records` (parsed JSON: an array of AuditLogs rows). */
+/** Recorded rows of workspace tables, typed and checked once (see `readRecords`). */
+export class RecordedTables {
+    constructor(readonly tables: ReadonlyMap<string, Table>) {}
+}
+
+/** A query compiled once, to be evaluated on many sets of records or at many moments. */
+export interface CompiledKql {
+    readonly text: string;
+    /** Evaluates the query; `records` as `replayKql` takes them, or read once with `readRecords`. */
+    run(records: unknown, options?: ReplayOptions): ResultRow[];
+}
+
+/**
+ * Evaluates `queryText` on `records` (parsed JSON): an array of AuditLogs rows, or an object
+ * mapping table names (`AuditLogs`, `AzureActivity`, `SentinelHealth`) to arrays of their rows.
+ * A table not given is one the workspace does not have.
+ */
 export function replayKql(queryText: string, records: unknown, options: ReplayOptions = {}): ResultRow[] {
+    return compileKql(queryText).run(records, options);
+}
+
+/** Compiles `queryText`; throws a ReplayError listing the compiler's errors. */
+export function compileKql(queryText: string): CompiledKql {
     const code = parseAndAnalyzeKql(queryText);
     const errors = compileErrors(queryText, code.GetDiagnostics());
     if (errors.length > 0) {
         throw new ReplayError(`the query does not compile:\n${errors.map((e) => `  line ${e.line}, column ${e.column}: ${e.message}`).join("\n")}`);
     }
-    const auditLogs = recordsTable(records, typedColumns(auditLogsColumns), options.recordsOrigin ?? "records");
-    const now = options.now === undefined ? latestIngestion(auditLogs) : parseNow(options.now);
-    const result = evaluateQuery(code, {
-        tables: new Map([["AuditLogs", auditLogs]]),
-        watchlists: watchlistTables(options.watchlists ?? {}, now),
-        now,
-    });
-    return resultRows(result);
+    return {
+        text: queryText,
+        run(records, options = {}) {
+            const tables = records instanceof RecordedTables ? records : readRecords(records, options.recordsOrigin ?? "records");
+            const now = options.now === undefined ? latestIngestion(tables) : parseMoment(options.now, "now");
+            const result = evaluateQuery(code, {
+                tables: tables.tables,
+                watchlists: watchlistTables(options.watchlists ?? {}, now),
+                now,
+                ingestedAfter: options.ingestedAfter === undefined ? undefined : parseMoment(options.ingestedAfter, "ingestedAfter"),
+            });
+            return resultRows(result);
+        },
+    };
+}
+
+/**
+ * Reads recorded rows (parsed JSON, as `replayKql` takes them) into typed tables, checking every
+ * value against its column: a misspelt key or a value of the wrong type is an error.
+ */
+export function readRecords(records: unknown, origin: string): RecordedTables {
+    const byTable: Record<string, unknown> = Array.isArray(records) ? { AuditLogs: records } : asTableMap(records, origin);
+    const tables = new Map<string, Table>();
+    for (const [name, rows] of Object.entries(byTable)) {
+        const columns = workspaceTables[name];
+        if (columns === undefined) {
+            throw new ReplayError(`${origin}: "${name}" is not a table the replay knows; known: ${Object.keys(workspaceTables).join(", ")}`);
+        }
+        tables.set(name, recordsTable(rows, typedColumns(columns), Array.isArray(records) ? origin : `${origin}: ${name}`));
+    }
+    return new RecordedTables(tables);
+}
+
+function asTableMap(records: unknown, origin: string): Record<string, unknown> {
+    if (typeof records !== "object" || records === null) {
+        throw new ReplayError(`${origin}: expected a JSON array of AuditLogs rows, or an object of table names to arrays of rows`);
+    }
+    return records as Record<string, unknown>;
 }
 
 /** Like `replayKql`, reading the records from a JSON file. */
@@ -72,16 +132,16 @@ function compileErrors(text: string, diagnostics: ReturnType<KustoCodeHandle["Ge
         .map((d) => ({ severity: "Error", code: d.Code ?? "", message: d.Message ?? "", ...lineAndColumn(text, d.HasLocation ? d.Start : 0) }));
 }
 
-function parseNow(text: string): KustoDateTime {
-    const now = parseDateTime(text);
-    if (now === undefined) {
-        throw new ReplayError(`"now" must be an ISO 8601 datetime such as 2025-03-01T10:05:00Z, not ${JSON.stringify(text)}`);
+function parseMoment(text: string, what: string): KustoDateTime {
+    const moment = parseDateTime(text);
+    if (moment === undefined) {
+        throw new ReplayError(`"${what}" must be an ISO 8601 datetime such as 2025-03-01T10:05:00Z, not ${JSON.stringify(text)}`);
     }
-    return now;
+    return moment;
 }
 
-function latestIngestion(table: Table): KustoDateTime {
-    const times = table.rows.map((r) => r.ingestionTime).filter((t): t is KustoDateTime => t !== null);
+function latestIngestion(recorded: RecordedTables): KustoDateTime {
+    const times = [...recorded.tables.values()].flatMap((table) => table.rows.map((r) => r.ingestionTime)).filter((t): t is KustoDateTime => t !== null);
     if (times.length === 0) {
         return new KustoDateTime(BigInt(Date.now()) * 10_000n);
     }

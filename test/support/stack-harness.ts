@@ -35,6 +35,8 @@ export interface StackRun {
     ofType(type: string): DeclaredResource[];
     /** The one declared resource of this type; fails if there are none or several. */
     single(type: string): DeclaredResource;
+    /** The declared resource of this type with this name (e.g. "pimguard-detection"); fails if there is none. */
+    named(type: string, name: string): DeclaredResource;
 }
 
 /** The smallest valid stack config. */
@@ -132,6 +134,13 @@ async function runUnderMocks(program: () => Record<string, unknown> | void, conf
                 throw new Error(`expected exactly one ${type}, found ${found.length}`);
             }
             return found[0];
+        },
+        named(type, name) {
+            const found = declared.find((resource) => resource.type === type && resource.name === name);
+            if (found === undefined) {
+                throw new Error(`no ${type} named ${name}`);
+            }
+            return found;
         },
     };
 }
