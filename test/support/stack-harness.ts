@@ -60,11 +60,15 @@ export function runStack(config: Record<string, string>, secretKeys: string[] = 
     );
 }
 
+/** A program: declares resources, and returns its exports (or a promise of them). */
+export type Program = () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+
 /**
  * Runs any program (a function declaring resources, returning its exports) under the mock
- * runtime, e.g. a test that composes the components itself as an importing program would.
+ * runtime, e.g. a test that composes the components itself as an importing program would, or
+ * one that asks a component provider to construct a component, as the engine does.
  */
-export function runProgram(program: () => Record<string, unknown> | void, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<StackRun> {
+export function runProgram(program: Program, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<StackRun> {
     return withPlainStackTraces(() => runUnderMocks(program, config, secretKeys));
 }
 
@@ -87,7 +91,7 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
     }
 }
 
-async function runUnderMocks(program: () => Record<string, unknown> | void, config: Record<string, string>, secretKeys: string[]): Promise<StackRun> {
+async function runUnderMocks(program: Program, config: Record<string, string>, secretKeys: string[]): Promise<StackRun> {
     const declared: DeclaredResource[] = [];
     const invokes: StackRun["invokes"] = [];
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -112,7 +116,7 @@ async function runUnderMocks(program: () => Record<string, unknown> | void, conf
     let exports: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        exports = program() ?? {};
+        exports = (await program()) ?? {};
     } catch (thrown) {
         error = thrown as Error;
     }
