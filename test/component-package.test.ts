@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
@@ -13,6 +14,7 @@ import * as packageEntry from "../components";
 import { ConfigError } from "../components/config";
 import { PimGuard, PimGuardArgs } from "../components/pim-guard";
 import { componentClasses, componentInterfaces, DeclaredProperty, interfaceProperties } from "./support/component-sources";
+import { readmeCodeBlocks } from "./support/readme";
 import { DeclaredResource, isSecretInput, runProgram, StackRun, valueOf } from "./support/stack-harness";
 
 const repositoryRoot = path.resolve(__dirname, "..");
@@ -170,6 +172,71 @@ describe("pimguard as a component package for Python, Go, .NET and YAML programs
             }
         });
 
+        describe("the README's programs for other languages", function () {
+            const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+            const upperSnake = (pascal: string) => pascal.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+            const typeProperties = (name: string) => Object.keys(schema.types[token(name)]?.properties ?? {});
+
+            /** `name=` arguments at the top level of the call that starts at `open` (the index of its parenthesis). */
+            function keywordArguments(code: string, open: number): string[] {
+                const names: string[] = [];
+                let depth = 0;
+                for (let index = open; index < code.length; index++) {
+                    const character = code[index]!;
+                    if ("([{".includes(character)) depth++;
+                    if (")]}".includes(character) && --depth === 0) break;
+                    const keyword = /^(\w+)=(?!=)/.exec(code.slice(index));
+                    if (depth === 1 && keyword && !/\w/.test(code[index - 1]!)) names.push(keyword[1]!);
+                }
+                return names;
+            }
+
+            it("Python: PimGuard's keywords, the Args classes and their keywords, the Mode member and the output are the schema's", function () {
+                const [python] = readmeCodeBlocks("Importing the components", "python");
+                expect(python, "a Python example").to.be.a("string");
+                const call = python!.indexOf("pimguard.PimGuard(") + "pimguard.PimGuard".length;
+                const inputs = Object.keys(resourceOf("PimGuard").inputProperties);
+                expect(keywordArguments(python!, call).map(camel)).to.satisfy((names: string[]) => names.every((name) => inputs.includes(name)));
+                for (const match of python!.matchAll(/pimguard\.(\w+)Args\(/g)) {
+                    const type = match[1]!;
+                    expect(schema.types[token(type)], type).to.not.equal(undefined);
+                    const keywords = keywordArguments(python!, match.index! + match[0].length - 1).map(camel);
+                    expect(typeProperties(type), type).to.include.members(keywords);
+                }
+                for (const match of python!.matchAll(/pimguard\.Mode\.(\w+)/g)) {
+                    expect(schema.types[token("Mode")]!.enum!.map((member) => upperSnake(member.name))).to.include(match[1]);
+                }
+                for (const match of python!.matchAll(/\bguard\.(\w+)/g)) {
+                    expect(Object.keys(resourceOf("PimGuard").properties)).to.include(camel(match[1]!));
+                }
+            });
+
+            it("YAML: the resource type, every property and nested field, the mode's value and the output are the schema's", function () {
+                const [yamlText] = readmeCodeBlocks("Importing the components", "yaml");
+                const program = parseYaml(yamlText!) as {
+                    resources: Record<string, { type: string; properties: Record<string, unknown> }>;
+                    outputs: Record<string, string>;
+                };
+                const guard = program.resources.guard!;
+                expect(guard.type).to.equal(token("PimGuard"));
+                const inputs = resourceOf("PimGuard").inputProperties;
+                for (const [name, value] of Object.entries(guard.properties)) {
+                    expect(inputs, name).to.have.property(name);
+                    const item = inputs[name]!.items ?? inputs[name]!;
+                    const nested = item.$ref?.match(/:index:(\w+)$/)?.[1];
+                    if (nested !== undefined && schema.types[token(nested)]!.type === "object") {
+                        for (const entry of Array.isArray(value) ? value : [value]) {
+                            expect(typeProperties(nested), `${name} (${nested})`).to.include.members(Object.keys(entry as object));
+                        }
+                    }
+                }
+                expect(schema.types[token("Mode")]!.enum!.map((member) => member.value)).to.include(guard.properties.mode);
+                for (const output of Object.values(program.outputs)) {
+                    expect(Object.keys(resourceOf("PimGuard").properties)).to.include(/^\$\{guard\.(\w+)\}$/.exec(output)![1]);
+                }
+            });
+        });
+
         /** Names of the schema types these properties reference, and the types those reference, and so on. */
         function typesReachedFrom(properties: PropertySpec[]): string[] {
             const found = new Set<string>();
@@ -242,7 +309,7 @@ describe("pimguard as a component package for Python, Go, .NET and YAML programs
         /** What the engine would be asked to create, in a stable order. */
         function declarations(run: StackRun): Omit<DeclaredResource, "id">[] {
             return run.resources
-                .map(({ type, name, parentType, custom: isCustom, inputs }) => ({ type, name, parentType, custom: isCustom, inputs }))
+                .map(({ type, name, parentType, custom: isCustom, inputs, urn }) => ({ type, name, parentType, custom: isCustom, inputs, urn }))
                 .sort((left, right) => `${left.type}::${left.name}`.localeCompare(`${right.type}::${right.name}`));
         }
 

@@ -21,6 +21,8 @@ export interface DeclaredResource {
     inputs: MockInputs;
     /** The id the mock gave it (ARM-shaped for Azure resources). */
     id: string;
+    /** Its URN, whose type part names its parents' types too (`...::pimguard:index:PimGuard$<type>::<name>`). */
+    urn: string;
 }
 
 export interface StackRun {
@@ -100,7 +102,7 @@ async function runUnderMocks(program: Program, config: Record<string, string>, s
             newResource(args) {
                 const computed = computedOutputs(args.type, args.name, args.inputs);
                 const id = armId(args.type, args.name, args.inputs);
-                declared.push({ type: args.type, name: args.name, parentType: undefined, custom: args.custom ?? true, inputs: args.inputs, id });
+                declared.push({ type: args.type, name: args.name, parentType: undefined, custom: args.custom ?? true, inputs: args.inputs, id, urn: "" });
                 return { id, state: { ...args.inputs, ...computed } };
             },
             call(args) {
@@ -163,6 +165,7 @@ function attachParents(declared: DeclaredResource[]): void {
         const resource = declared.find((candidate) => candidate.type === type && candidate.name === name);
         if (resource) {
             resource.parentType = types.length > 1 ? types[types.length - 2] : undefined;
+            resource.urn = urn;
         }
     }
 }
