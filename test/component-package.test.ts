@@ -5,6 +5,7 @@
  * provider with inputs shaped as the engine delivers a Python program's arguments.
  */
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
@@ -103,6 +104,15 @@ describe("pimguard as a component package for Python, Go, .NET and YAML programs
 
         it("reads the components from components/index.ts, the package's entry point, not from the stack program", function () {
             expect(entryPoints).to.deep.equal([path.join(repositoryRoot, "components", "index.ts")]);
+        });
+
+        it("is declared a Node.js plugin in PulumiPlugin.yaml (without it the CLI installs nothing), with npm, as package-lock.json implies", function () {
+            const plugin = parseYaml(fs.readFileSync(path.join(repositoryRoot, "PulumiPlugin.yaml"), "utf8")) as {
+                runtime: { name: string; options?: Record<string, unknown> };
+            };
+            expect(plugin.runtime.name).to.equal("nodejs");
+            expect(plugin.runtime.options?.packagemanager).to.equal("npm");
+            expect(fs.existsSync(path.join(repositoryRoot, "package-lock.json"))).to.equal(true);
         });
 
         it("carries the package's name and version", function () {
