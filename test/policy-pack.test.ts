@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +11,7 @@ import {
     vaultRbacWithPurgeProtection,
 } from "../policy/policies";
 import { judge, JudgedResource } from "./support/policy-harness";
+import { ServedPolicyPack } from "./support/policy-server";
 import { DeclaredResource, minimalConfig, runStack, StackRun, subscriptionId } from "./support/stack-harness";
 
 const policyDir = path.resolve(__dirname, "..", "policy");
@@ -73,10 +73,41 @@ describe("the policy pack (policy/): pimguard's posture on any stack that uses i
         }
     });
 
-    it("starts as a pack: policy/index.ts serves the policies (the server prints its port)", async function () {
+    describe("served by policy/index.ts, driven over gRPC as the Pulumi CLI drives it", function () {
+        // A process of its own: constructing the PolicyPack starts the server (~1 s with ts-node).
         this.timeout(30_000);
-        const port = await firstLineOf(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], policyDir);
-        expect(port).to.match(/^\d+$/);
+        let pack: ServedPolicyPack;
+
+        before(async function () {
+            pack = await ServedPolicyPack.start(policyDir);
+        });
+
+        after(function () {
+            pack?.stop();
+        });
+
+        it("serves every policy of policies.ts", async function () {
+            expect(await pack.policyNames()).to.deep.equal(pimguardPolicies.map((policy) => policy.name));
+        });
+
+        it("reports a mandatory violation for a bad resource and nothing for pimguard's own", async function () {
+            const vault = stack.single(types.vault);
+            expect(await pack.analyze(vault)).to.deep.equal([]);
+            const purgeable = await pack.analyze(altered(vault, { properties: { ...vault.inputs.properties, enablePurgeProtection: false } }));
+            expect(purgeable.map(({ policy, mandatory }) => ({ policy, mandatory }))).to.deep.equal([
+                { policy: vaultRbacWithPurgeProtection.name, mandatory: true },
+            ]);
+        });
+
+        it("takes the opt-in for the playbook's Graph permission from the policy config it is sent", async function () {
+            const grant = stack
+                .ofType(types.appRoleAssignment)
+                .find((resource) => resource.inputs.appRoleId === roleGrantingGraphPermissions["RoleManagement.ReadWrite.Directory"]!.appRoleId)!;
+            await pack.configure({});
+            expect((await pack.analyze(grant)).map((diagnostic) => diagnostic.policy)).to.deep.equal([graphPermissionsCannotGrantRoles.name]);
+            await pack.configure(playbookOptIn);
+            expect(await pack.analyze(grant)).to.deep.equal([]);
+        });
     });
 
     describe(roleAssignmentsBelowSubscription.name, function () {
@@ -218,23 +249,3 @@ describe("the policy pack (policy/): pimguard's posture on any stack that uses i
         });
     });
 });
-
-/** Starts a process, returns the first line it prints, and stops it. */
-function firstLineOf(command: string, args: string[], cwd: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-            stdout += chunk.toString();
-            const newline = stdout.indexOf("\n");
-            if (newline >= 0) {
-                child.kill();
-                resolve(stdout.slice(0, newline).trim());
-            }
-        });
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}) before printing a line:\n${stderr}`)));
-        child.on("error", reject);
-    });
-}
