@@ -40,11 +40,22 @@ function outsidePimguard(resource: JudgedResource): JudgedResource {
 
 describe("the policy pack (policy/): pimguard's posture on any stack that uses it", function () {
     let stack: StackRun;
+    let pack: ServedPolicyPack;
 
     before(async function () {
+        // The pack starts in a process of its own (about a second with ts-node) while the stack runs here.
+        const serving = ServedPolicyPack.start(policyDir);
         // Everything pimguard can declare: its own vault, the three role assignments, both Graph grants, rules, playbook.
-        stack = await runStack({ ...minimalConfig, "pimguard:streamAuditLogs": "true" });
+        try {
+            stack = await runStack({ ...minimalConfig, "pimguard:streamAuditLogs": "true" });
+        } finally {
+            pack = await serving; // so that after() stops it whatever happened here
+        }
         expect(stack.error).to.equal(undefined);
+    });
+
+    after(function () {
+        pack?.stop();
     });
 
     it("passes every resource of pimguard's stack, given the repository's opt-in for the playbook's Graph permission", async function () {
@@ -74,18 +85,6 @@ describe("the policy pack (policy/): pimguard's posture on any stack that uses i
     });
 
     describe("served by policy/index.ts, driven over gRPC as the Pulumi CLI drives it", function () {
-        // A process of its own: constructing the PolicyPack starts the server (~1 s with ts-node).
-        this.timeout(30_000);
-        let pack: ServedPolicyPack;
-
-        before(async function () {
-            pack = await ServedPolicyPack.start(policyDir);
-        });
-
-        after(function () {
-            pack?.stop();
-        });
-
         it("serves every policy of policies.ts", async function () {
             expect(await pack.policyNames()).to.deep.equal(pimguardPolicies.map((policy) => policy.name));
         });
