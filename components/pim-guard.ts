@@ -35,6 +35,7 @@ export interface PimGuardArgs extends GuardPolicyArgs {
  * PimGuard per Sentinel workspace: its watchlist aliases are fixed.
  */
 export class PimGuard extends pulumi.ComponentResource {
+    // The child components are getters, not fields: see PimGuardChildren below.
     /** The watchlist of the roles enforced. */
     get privilegedRolesWatchlist(): SentinelWatchlist {
         return childrenOf(this).privilegedRolesWatchlist;
