@@ -8,7 +8,7 @@ const settings = parseStackConfig(pulumi.runtime.allConfig());
 const guard = new PimGuard("pimguard", {
     workspace: { name: settings.workspaceName, resourceGroupName: settings.workspaceResourceGroup },
     resourceGroupName: settings.resourceGroupName,
-    privilegedRoles: settings.privilegedRoles,
+    privilegedRoles: settings.privilegedRoles.map((role) => role.templateId),
     exemptPrincipals: settings.exemptPrincipals,
     mode: settings.mode,
     removalMethod: settings.removalMethod,

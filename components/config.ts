@@ -1,28 +1,46 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DirectoryRole, findRoleByName, findRoleByTemplateId, knownRoleNames, privilegedBuiltInRoles } from "./roles";
 
+// An `as const` object, not a string-literal union: Pulumi's schema analyzer turns it into an
+// enum for Python, Go, .NET and YAML programs, and TypeScript callers still write "reportOnly".
+/** What the playbook does about an assignment it is alerted to. */
+export const Mode = {
+    /** Remove the assignment, revoke the user's sessions, and say on the incident what was done. */
+    Remediate: "remediate",
+    /** Change nothing in the directory; only say on the incident what would be removed. */
+    ReportOnly: "reportOnly",
+} as const;
 /** `remediate` removes assignments; `reportOnly` only says on the incident what it would remove. */
-export type Mode = "remediate" | "reportOnly";
-export const modes: readonly Mode[] = ["remediate", "reportOnly"];
+export type Mode = (typeof Mode)[keyof typeof Mode];
+export const modes: readonly Mode[] = Object.values(Mode);
 
-/**
- * How the detection rule runs: `scheduled` every ruleFrequencyMinutes (5 or more), or `nrt`,
- * Sentinel's near-real-time rule, every minute on what arrived since its previous run.
- */
-export type DetectionKind = "scheduled" | "nrt";
-export const detectionKinds: readonly DetectionKind[] = ["scheduled", "nrt"];
+/** How the detection rule runs (an `as const` object, like Mode, so other languages get an enum). */
+export const DetectionKind = {
+    /** A scheduled rule every ruleFrequencyMinutes (5 or more). */
+    Scheduled: "scheduled",
+    /** Sentinel's near-real-time rule: every minute, on what arrived since its previous run. */
+    Nrt: "nrt",
+} as const;
+/** `scheduled` every ruleFrequencyMinutes, or `nrt` every minute. */
+export type DetectionKind = (typeof DetectionKind)[keyof typeof DetectionKind];
+export const detectionKinds: readonly DetectionKind[] = Object.values(DetectionKind);
 
 /** Tags for every taggable resource; values may be Pulumi outputs. */
 export type Tags = pulumi.Input<Record<string, pulumi.Input<string>>>;
 
-/**
- * How the playbook removes a standing assignment. `adminRemove` (the default) asks PIM through a
- * remove request, with a permission that can only remove; `roleAssignmentDelete` deletes the
- * role assignment directly, which needs RoleManagement.ReadWrite.Directory: a permission that can
- * also grant any role. Opt in only where PIM's remove request cannot remove what you find.
- */
-export type RemovalMethod = "adminRemove" | "roleAssignmentDelete";
-export const removalMethods: readonly RemovalMethod[] = ["adminRemove", "roleAssignmentDelete"];
+/** How the playbook removes a standing assignment (an `as const` object, so other languages get an enum). */
+export const RemovalMethod = {
+    /** The default: a PIM remove request, with a permission that can only remove. */
+    AdminRemove: "adminRemove",
+    /**
+     * Delete the role assignment directly. Needs RoleManagement.ReadWrite.Directory, a permission
+     * that can also grant any role: opt in only where PIM's remove request cannot remove what you find.
+     */
+    RoleAssignmentDelete: "roleAssignmentDelete",
+} as const;
+/** `adminRemove` (through PIM) or `roleAssignmentDelete` (direct, needs a grant-capable permission). */
+export type RemovalMethod = (typeof RemovalMethod)[keyof typeof RemovalMethod];
+export const removalMethods: readonly RemovalMethod[] = Object.values(RemovalMethod);
 
 /** A principal that may hold roles outside PIM (a break-glass account): alerted on, never touched. */
 export interface ExemptPrincipal {
@@ -217,8 +235,10 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>): StackSe
 
 /** The policy as a program importing PimGuard gives it: every field optional. */
 export interface GuardPolicyArgs {
-    /** Roles enforced, by name or template id. Default: Microsoft's PRIVILEGED-labelled built-in roles. */
-    privilegedRoles?: (string | DirectoryRole)[];
+    /** Roles enforced, by built-in role name or template id (a custom role's id too). Default: Microsoft's PRIVILEGED-labelled built-in roles. */
+    privilegedRoles?: string[];
+    /** The tenant's own custom roles, enforced as well, each with the name the watchlist and incidents show. Added to `privilegedRoles` (or to its default). Default: none. */
+    customRoles?: DirectoryRole[];
     /** Break-glass principals: alerted on, never removed. Default: none. */
     exemptPrincipals?: ExemptPrincipal[];
     /** `remediate` (default) removes assignments; `reportOnly` only comments what it would remove. */
@@ -252,15 +272,8 @@ export interface GuardPolicyArgs {
  */
 export function guardPolicyFromArgs(args: GuardPolicyArgs, argPrefix: string): GuardPolicy {
     const problems: string[] = [];
-    const given = args.privilegedRoles;
-    const roles = resolvePrivilegedRoles(
-        given?.map((role) => (typeof role === "string" ? role : role.templateId)),
-        `${argPrefix}.privilegedRoles`,
-        problems,
-    );
     const policy: GuardPolicy = {
-        // A caller may name its custom roles; keep those names.
-        privilegedRoles: roles.map((role) => given?.find((entry): entry is DirectoryRole => sameCustomRole(entry, role)) ?? role),
+        privilegedRoles: rolesFromArgs(args, argPrefix, problems),
         exemptPrincipals: checkExemptPrincipals(args.exemptPrincipals ?? defaultPolicy.exemptPrincipals, `${argPrefix}.exemptPrincipals`, problems),
         mode: checkMode(args.mode ?? defaultPolicy.mode, `${argPrefix}.mode`, problems),
         removalMethod: checkRemovalMethod(args.removalMethod ?? defaultPolicy.removalMethod, `${argPrefix}.removalMethod`, problems),
@@ -402,8 +415,73 @@ export function checkSweepMaxRemovals(value: unknown, key: string, problems: str
     return value;
 }
 
-function sameCustomRole(entry: string | DirectoryRole, role: DirectoryRole): boolean {
-    return typeof entry !== "string" && entry.templateId.toLowerCase() === role.templateId && findRoleByTemplateId(role.templateId) === undefined;
+/**
+ * `privilegedRoles` and `customRoles` together, each role once. Two fields rather than one list
+ * of names and role objects: Pulumi's schema has no union types, and Python, Go, .NET and YAML
+ * programs see the args through that schema. An empty `privilegedRoles` is allowed beside
+ * custom roles (the guard still enforces something), and refused on its own.
+ */
+function rolesFromArgs(args: GuardPolicyArgs, argPrefix: string, problems: string[]): DirectoryRole[] {
+    const namedKey = `${argPrefix}.privilegedRoles`;
+    const customKey = `${argPrefix}.customRoles`;
+    const given: unknown = args.privilegedRoles;
+    if (given !== undefined && !Array.isArray(given)) {
+        problems.push(`${namedKey} is ${show(given)}; allowed: a list of role names or template ids`);
+        return [];
+    }
+    const customOnly = given?.length === 0 && Array.isArray(args.customRoles) && args.customRoles.length > 0;
+    const named = customOnly ? [] : resolvePrivilegedRoles(given, namedKey, problems);
+    return [...named, ...checkCustomRoles(args.customRoles ?? [], customKey, { key: namedKey, roles: named }, problems)];
+}
+
+/**
+ * Custom roles need a template id that is no built-in role's, and a one-line name; each role
+ * once, here and among the named roles.
+ */
+function checkCustomRoles(value: unknown, key: string, named: { key: string; roles: DirectoryRole[] }, problems: string[]): DirectoryRole[] {
+    if (!Array.isArray(value)) {
+        problems.push(`${key} is ${show(value)}; allowed: a list of { templateId, name } objects`);
+        return [];
+    }
+    const roles: DirectoryRole[] = [];
+    value.forEach((entry: unknown, index: number) => {
+        const where = `${key}[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push(`${where} is ${show(entry)}; allowed: an object { templateId, name }`);
+            return;
+        }
+        const { templateId, name, ...rest } = entry as Record<string, unknown>;
+        const extra = Object.keys(rest);
+        if (extra.length > 0) {
+            problems.push(`${where} has unknown field(s) ${extra.join(", ")}; allowed: templateId, name`);
+        }
+        if (typeof templateId !== "string" || !isGuid(templateId.trim())) {
+            problems.push(`${where}.templateId is ${show(templateId)}; allowed: the custom role's template id (GUID)`);
+            return;
+        }
+        const id = templateId.trim().toLowerCase();
+        const builtIn = findRoleByTemplateId(id);
+        if (builtIn !== undefined) {
+            problems.push(
+                `${where}.templateId ${show(templateId)} is the built-in role ${show(builtIn.name)}; allowed: a custom role (list built-in roles in ${named.key})`,
+            );
+            return;
+        }
+        if (typeof name !== "string" || name.trim() === "" || /[\r\n]/.test(name)) {
+            problems.push(`${where}.name is ${show(name)}; allowed: a non-empty one-line name (the watchlist and incidents show it)`);
+            return;
+        }
+        if (roles.some((role) => role.templateId === id)) {
+            problems.push(`${where}.templateId ${show(templateId)} is listed twice; list each role once`);
+            return;
+        }
+        if (named.roles.some((role) => role.templateId === id)) {
+            problems.push(`${where}.templateId ${show(templateId)} is also listed in ${named.key}; list each role once`);
+            return;
+        }
+        roles.push({ templateId: id, name: name.trim() });
+    });
+    return roles;
 }
 
 function checkBoolean(value: unknown, key: string, problems: string[]): boolean {

@@ -45,8 +45,11 @@ export const lateArrivalAllowanceMinutes = 60;
  * principal and role, with the custom details the playbook acts on.
  */
 export class DetectionRule extends pulumi.ComponentResource {
-    /** A ScheduledAlertRule, or for `nrt` the generic resource holding the NRT rule. */
-    public readonly rule: securityinsights.ScheduledAlertRule | resources.Resource;
+    // Two optional fields rather than one of a union type: the schema analyzer has no unions.
+    /** The scheduled rule (`detection: "scheduled"`). */
+    public readonly scheduledRule?: securityinsights.ScheduledAlertRule;
+    /** The generic resource holding the near-real-time rule (`detection: "nrt"`). */
+    public readonly nrtRule?: resources.Resource;
     /** `scheduled` or `nrt`. */
     public readonly detection: DetectionKind;
     /** The rule's GUID inside the workspace. */
@@ -61,12 +64,12 @@ export class DetectionRule extends pulumi.ComponentResource {
 
         if (detection === "nrt") {
             const rule = this.declareNrtRule(name, args);
-            this.rule = rule;
+            this.nrtRule = rule;
             this.ruleResourceId = rule.id.apply(sentinelRuleResourceId);
             this.ruleId = rule.name;
         } else {
             const rule = this.declareScheduledRule(name, args, args.ruleFrequencyMinutes ?? defaultRuleFrequencyMinutes);
-            this.rule = rule;
+            this.scheduledRule = rule;
             this.ruleResourceId = rule.id;
             this.ruleId = rule.name;
         }

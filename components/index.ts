@@ -9,6 +9,6 @@ export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automatio
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
 export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns } from "./tamper-detection-rule";
 export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";
-export { DetectionKind } from "./config";
+export { DetectionKind, PrivilegedGroup, RemovalMethod } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
 export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";

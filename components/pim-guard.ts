@@ -36,24 +36,43 @@ export interface PimGuardArgs extends GuardPolicyArgs {
  * PimGuard per Sentinel workspace: its watchlist aliases are fixed.
  */
 export class PimGuard extends pulumi.ComponentResource {
+    // The child components are getters, not fields: see PimGuardChildren below.
     /** The watchlist of the roles enforced. */
-    public readonly privilegedRolesWatchlist: SentinelWatchlist;
+    get privilegedRolesWatchlist(): SentinelWatchlist {
+        return childrenOf(this).privilegedRolesWatchlist;
+    }
     /** The watchlist of break-glass principals. */
-    public readonly exemptPrincipalsWatchlist: SentinelWatchlist;
+    get exemptPrincipalsWatchlist(): SentinelWatchlist {
+        return childrenOf(this).exemptPrincipalsWatchlist;
+    }
     /** The Key Vault (created, or the one passed in) holding the webhook secret. */
-    public readonly secretsVault: SecretsVault;
+    get secretsVault(): SecretsVault {
+        return childrenOf(this).secretsVault;
+    }
     /** The playbook's managed identity and its grants. */
-    public readonly identity: PlaybookIdentity;
+    get identity(): PlaybookIdentity {
+        return childrenOf(this).identity;
+    }
     /** The analytics rule: scheduled, or near-real-time with `detection: "nrt"`. */
-    public readonly detectionRule: DetectionRule;
+    get detectionRule(): DetectionRule {
+        return childrenOf(this).detectionRule;
+    }
     /** The Logic App and its Sentinel connection. */
-    public readonly playbook: RemediationPlaybook;
+    get playbook(): RemediationPlaybook {
+        return childrenOf(this).playbook;
+    }
     /** The automation rule that runs the playbook. */
-    public readonly automation: PlaybookAutomation;
+    get automation(): PlaybookAutomation {
+        return childrenOf(this).automation;
+    }
     /** The tenant's AuditLogs diagnostic setting, when `streamAuditLogs` is on. */
-    public readonly auditLogStreaming?: AuditLogStreaming;
+    get auditLogStreaming(): AuditLogStreaming | undefined {
+        return childrenOf(this).auditLogStreaming;
+    }
     /** The scheduled rule that raises an incident when someone switches part of pimguard off. */
-    public readonly tamperDetection: TamperDetectionRule;
+    get tamperDetection(): TamperDetectionRule {
+        return childrenOf(this).tamperDetection;
+    }
     /** The analytics rule's GUID in the workspace. */
     public readonly ruleId: pulumi.Output<string>;
     /** The analytics rule's ARM id. */
@@ -97,93 +116,104 @@ export class PimGuard extends pulumi.ComponentResource {
         const playbookGroup = this.playbookResourceGroup(name, args, location, client.subscriptionId);
         const placement = { resourceGroupName: playbookGroup.name, location, tags: args.tags };
 
-        this.privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), {
+        const privilegedRolesWatchlist = new SentinelWatchlist(`${name}-privileged-roles`, privilegedRolesWatchlistArgs(args.workspace, policy), {
             parent: this,
         });
-        this.exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), {
+        const exemptPrincipalsWatchlist = new SentinelWatchlist(`${name}-exempt-principals`, exemptPrincipalsWatchlistArgs(args.workspace, policy), {
             parent: this,
         });
-        this.secretsVault = new SecretsVault(
+        const secretsVault = new SecretsVault(
             `${name}-vault`,
             { ...placement, tenantId: client.tenantId, existingVault: args.vault, notificationWebhookUrl: args.notificationWebhookUrl },
             { parent: this },
         );
-        this.identity = new PlaybookIdentity(
+        const identity = new PlaybookIdentity(
             `${name}-identity`,
             {
                 ...placement,
                 subscriptionId: client.subscriptionId,
                 workspaceId: workspace.id,
-                vaultId: this.secretsVault.vaultId,
+                vaultId: secretsVault.vaultId,
                 removalMethod: policy.removalMethod,
             },
             { parent: this },
         );
-        this.detectionRule = new DetectionRule(
+        const detectionRule = new DetectionRule(
             `${name}-detection`,
             { workspace: args.workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes, detection: policy.detection },
             // The query reads both watchlists; create them first so the rule validates.
-            { parent: this, dependsOn: [this.privilegedRolesWatchlist, this.exemptPrincipalsWatchlist] },
+            { parent: this, dependsOn: [privilegedRolesWatchlist, exemptPrincipalsWatchlist] },
         );
-        this.playbook = new RemediationPlaybook(
+        const playbook = new RemediationPlaybook(
             `${name}-playbook`,
             {
                 ...placement,
                 ...playbookPolicyArgs(policy),
                 subscriptionId: client.subscriptionId,
-                identityResourceId: this.identity.resourceId,
-                analyticsRuleId: this.detectionRule.ruleResourceId,
-                keyVaultUri: this.secretsVault.vaultUri,
-                notificationSecretName: this.secretsVault.notificationSecretName,
+                identityResourceId: identity.resourceId,
+                analyticsRuleId: detectionRule.ruleResourceId,
+                keyVaultUri: secretsVault.vaultUri,
+                notificationSecretName: secretsVault.notificationSecretName,
             },
-            { parent: this, dependsOn: [this.identity] },
+            { parent: this, dependsOn: [identity] },
         );
-        this.automation = new PlaybookAutomation(
+        const automation = new PlaybookAutomation(
             `${name}-automation`,
             {
                 workspace: args.workspace,
                 subscriptionId: client.subscriptionId,
                 tenantId: client.tenantId,
-                ruleResourceId: this.detectionRule.ruleResourceId,
-                workflowId: this.playbook.workflowId,
+                ruleResourceId: detectionRule.ruleResourceId,
+                workflowId: playbook.workflowId,
                 playbookResourceGroupId: playbookGroup.id,
             },
             { parent: this },
         );
-        if (args.streamAuditLogs) {
-            this.auditLogStreaming = new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this });
-        }
-        this.tamperDetection = new TamperDetectionRule(
+        const auditLogStreaming = args.streamAuditLogs
+            ? new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this })
+            : undefined;
+        const tamperDetection = new TamperDetectionRule(
             `${name}-tamper-detection`,
             {
                 workspace: args.workspace,
                 deployerObjectId: client.objectId,
-                playbookIdentityObjectId: this.identity.principalId,
+                playbookIdentityObjectId: identity.principalId,
                 guardedResourceIds: [
-                    this.detectionRule.ruleResourceId,
-                    this.automation.automationRule.id,
-                    this.automation.alertsAddedRule.id,
-                    this.privilegedRolesWatchlist.watchlist.id,
-                    this.exemptPrincipalsWatchlist.watchlist.id,
-                    this.playbook.workflowId,
-                    this.playbook.sentinelConnection.id,
-                    this.identity.resourceId,
+                    detectionRule.ruleResourceId,
+                    automation.automationRule.id,
+                    automation.alertsAddedRule.id,
+                    privilegedRolesWatchlist.watchlist.id,
+                    exemptPrincipalsWatchlist.watchlist.id,
+                    playbook.workflowId,
+                    playbook.sentinelConnection.id,
+                    identity.resourceId,
                     playbookGroup.id,
                 ],
             },
             { parent: this },
         );
+        childrenByGuard.set(this, {
+            privilegedRolesWatchlist,
+            exemptPrincipalsWatchlist,
+            secretsVault,
+            identity,
+            detectionRule,
+            playbook,
+            automation,
+            auditLogStreaming,
+            tamperDetection,
+        });
 
-        this.ruleId = this.detectionRule.ruleId;
-        this.ruleResourceId = this.detectionRule.ruleResourceId;
-        this.automationRuleId = this.automation.automationRule.id;
-        this.playbookId = this.playbook.workflowId;
-        this.identityPrincipalId = this.identity.principalId;
-        this.identityClientId = this.identity.clientId;
-        this.vaultUri = this.secretsVault.vaultUri;
+        this.ruleId = detectionRule.ruleId;
+        this.ruleResourceId = detectionRule.ruleResourceId;
+        this.automationRuleId = automation.automationRule.id;
+        this.playbookId = playbook.workflowId;
+        this.identityPrincipalId = identity.principalId;
+        this.identityClientId = identity.clientId;
+        this.vaultUri = secretsVault.vaultUri;
         this.resourceGroupName = playbookGroup.name;
-        this.privilegedRolesWatchlistAlias = this.privilegedRolesWatchlist.alias;
-        this.exemptPrincipalsWatchlistAlias = this.exemptPrincipalsWatchlist.alias;
+        this.privilegedRolesWatchlistAlias = privilegedRolesWatchlist.alias;
+        this.exemptPrincipalsWatchlistAlias = exemptPrincipalsWatchlist.alias;
         this.registerOutputs({
             ruleId: this.ruleId,
             ruleResourceId: this.ruleResourceId,
@@ -212,6 +242,34 @@ export class PimGuard extends pulumi.ComponentResource {
         const group = new resources.ResourceGroup(name, { location, tags: args.tags }, { parent: this });
         return { name: group.name, id: group.id };
     }
+}
+
+/**
+ * PimGuard's child components, which TypeScript callers reach as `guard.identity` and so on.
+ * They are getters over this map, not fields: Pulumi's schema analyzer turns every field of a
+ * component into an output for Python, Go, .NET and YAML programs, and an output can reference
+ * only a `@pulumi/*` package's resources, never another pimguard component.
+ */
+interface PimGuardChildren {
+    privilegedRolesWatchlist: SentinelWatchlist;
+    exemptPrincipalsWatchlist: SentinelWatchlist;
+    secretsVault: SecretsVault;
+    identity: PlaybookIdentity;
+    detectionRule: DetectionRule;
+    playbook: RemediationPlaybook;
+    automation: PlaybookAutomation;
+    auditLogStreaming: AuditLogStreaming | undefined;
+    tamperDetection: TamperDetectionRule;
+}
+
+const childrenByGuard = new WeakMap<PimGuard, PimGuardChildren>();
+
+function childrenOf(guard: PimGuard): PimGuardChildren {
+    const children = childrenByGuard.get(guard);
+    if (children === undefined) {
+        throw new Error("PimGuard: a child component was read before the constructor declared it");
+    }
+    return children;
 }
 
 /** The playbook's share of the policy. */

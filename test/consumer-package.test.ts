@@ -77,9 +77,11 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
             expect(packed.files).not.to.include("bin/index.js");
         });
 
-        it("names in package.json a main module and types that it holds", function () {
+        it("names in package.json a main module, types and the exports Node and TypeScript resolve, all of which it holds", function () {
             const manifest = JSON.parse(fs.readFileSync(path.join(repositoryRoot, "package.json"), "utf8"));
-            expect(packed.files).to.include.members([manifest.main, manifest.types]);
+            const entry = manifest.exports["."];
+            const exported = [entry.types, entry.node, manifest.exports["./package.json"]].map((target: string) => path.posix.normalize(target));
+            expect(packed.files).to.include.members([manifest.main, manifest.types, ...exported]);
         });
     });
 

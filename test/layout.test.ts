@@ -51,6 +51,15 @@ describe("the repository's layout", () => {
         expect(intoTests).to.deep.equal([]);
     });
 
+    it("keeps the policy pack self-contained: policy/ imports nothing from the rest of the repository (it is installed and run on its own)", () => {
+        const policyFiles = typeScript.filter((file) => file.startsWith("policy/"));
+        expect(policyFiles).to.include("policy/policies.ts");
+        const outward = policyFiles
+            .flatMap((file) => relativeImports(file).map((specifier) => ({ file, folder: folderImported(file, specifier) })))
+            .filter(({ folder }) => folder !== "policy");
+        expect(outward).to.deep.equal([]);
+    });
+
     it("names every file in one case, kebab-case, except files whose names their tools or Sentinel fix", () => {
         const fixedByTheirTools = /^(README\.md|LICENSE|CHANGELOG\.md|Pulumi(\.[^.]+)?\.yaml|PulumiPlugin\.yaml|PulumiPolicy\.yaml|\..+)$/;
         // Watchlist fixtures are named after the Sentinel alias they stand for.

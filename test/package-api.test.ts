@@ -2,16 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { componentClasses, componentInterfaces, parseComponentModule } from "./support/component-sources";
 
-const componentsDir = path.resolve(__dirname, "..", "components");
-
-/** Parses (does not type-check) a module of components/. */
-function parseComponentModule(file: string): ts.SourceFile {
-    const fullPath = path.join(componentsDir, file);
-    return ts.createSourceFile(fullPath, fs.readFileSync(fullPath, "utf8"), ts.ScriptTarget.ES2022, true);
-}
-
-/** Names components/index.ts re-exports, by the module they come from (e.g. "./pimGuard"). */
+/** Names components/index.ts re-exports, by the module they come from (e.g. "./pim-guard"). */
 function entryPointExports(): Map<string, string> {
     const exported = new Map<string, string>();
     for (const statement of parseComponentModule("index.ts").statements) {
@@ -21,40 +14,6 @@ function entryPointExports(): Map<string, string> {
         }
     }
     return exported;
-}
-
-interface ComponentClass {
-    name: string;
-    module: string;
-    /** The type of the constructor's `args` parameter, as written. */
-    argsType: string | undefined;
-}
-
-function componentClasses(): ComponentClass[] {
-    const found: ComponentClass[] = [];
-    for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
-        for (const statement of parseComponentModule(file).statements) {
-            const extendsComponent =
-                ts.isClassDeclaration(statement) && statement.heritageClauses?.some((clause) => clause.getText().includes("ComponentResource"));
-            if (ts.isClassDeclaration(statement) && statement.name && extendsComponent) {
-                const constructor = statement.members.find(ts.isConstructorDeclaration);
-                const args = constructor?.parameters.find((parameter) => parameter.name.getText() === "args");
-                found.push({ name: statement.name.text, module: `./${file.replace(/\.ts$/, "")}`, argsType: args?.type?.getText() });
-            }
-        }
-    }
-    return found;
-}
-
-/** Every interface declared in components/, by name. */
-function componentInterfaces(): Map<string, ts.InterfaceDeclaration> {
-    const found = new Map<string, ts.InterfaceDeclaration>();
-    for (const file of fs.readdirSync(componentsDir).filter((name) => name.endsWith(".ts"))) {
-        parseComponentModule(file)
-            .statements.filter(ts.isInterfaceDeclaration)
-            .forEach((declaration) => found.set(declaration.name.text, declaration));
-    }
-    return found;
 }
 
 /**

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
 import { PimGuard, PimGuardArgs } from "../components/pim-guard";
+import { privilegedBuiltInRoles } from "../components/roles";
 import { runProgram, subscriptionId } from "./support/stack-harness";
 
 const workspace = { name: "law-sentinel", resourceGroupName: "rg-sentinel" };
@@ -36,11 +37,66 @@ describe("PimGuard imported by another program", () => {
         expect(run.resources).to.have.length(0);
     });
 
-    it("keeps the name a caller gives a custom role", async () => {
+    describe("roles: built-in ones by name or id in privilegedRoles, the tenant's own in customRoles", () => {
         const custom = { templateId: "0b7c5d1e-2f3a-4b6c-9d8e-7f6a5b4c3d2e", name: "Contoso Tier-0 Operator" };
-        const run = await guardWith({ privilegedRoles: ["Global Administrator", custom] });
-        const items = run.ofType("azure-native:securityinsights:WatchlistItem").map((item) => item.inputs.itemsKeyValue);
-        expect(items).to.deep.include({ RoleTemplateId: custom.templateId, RoleName: custom.name });
+        const roleRows = (run: Awaited<ReturnType<typeof guardWith>>) =>
+            run
+                .ofType("azure-native:securityinsights:WatchlistItem")
+                .map((item) => item.inputs.itemsKeyValue)
+                .filter((row) => "RoleTemplateId" in row);
+
+        it("enforces custom roles beside the named ones, with the names the caller gives them", async () => {
+            const run = await guardWith({ privilegedRoles: ["Global Administrator"], customRoles: [custom] });
+            expect(roleRows(run)).to.deep.equal([
+                { RoleTemplateId: "62e90394-69f5-4237-9190-012177145e10", RoleName: "Global Administrator" },
+                { RoleTemplateId: custom.templateId, RoleName: custom.name },
+            ]);
+        });
+
+        it("adds custom roles to Microsoft's PRIVILEGED roles when privilegedRoles is left out", async () => {
+            const run = await guardWith({ customRoles: [custom] });
+            expect(roleRows(run)).to.have.length(privilegedBuiltInRoles.length + 1);
+            expect(roleRows(run)).to.deep.include({ RoleTemplateId: custom.templateId, RoleName: custom.name });
+        });
+
+        it("accepts an empty privilegedRoles beside custom roles, and refuses it alone", async () => {
+            const customOnly = await guardWith({ privilegedRoles: [], customRoles: [custom] });
+            expect(roleRows(customOnly)).to.deep.equal([{ RoleTemplateId: custom.templateId, RoleName: custom.name }]);
+            const nothing = await guardWith({ privilegedRoles: [] });
+            expect((nothing.error as ConfigError).problems[0])
+                .to.contain("PimGuardArgs.privilegedRoles is []")
+                .and.to.contain("at least one");
+            expect(nothing.resources).to.have.length(0);
+        });
+
+        it("refuses a built-in role, a malformed id, a missing name and a role listed twice in customRoles, naming each entry", async () => {
+            const run = await guardWith({
+                privilegedRoles: [custom.templateId],
+                customRoles: [
+                    { templateId: "62E90394-69F5-4237-9190-012177145E10", name: "My Global Admin" },
+                    { templateId: "0b7c5d1e-2f3a", name: "Short" },
+                    { templateId: "1c8d6e2f-3a4b-4c7d-8e9f-0a1b2c3d4e5f", name: " " },
+                    custom,
+                    { templateId: "1c8d6e2f-3a4b-4c7d-8e9f-0a1b2c3d4e5f", name: "Contoso Auditor" },
+                    { templateId: "1C8D6E2F-3A4B-4C7D-8E9F-0A1B2C3D4E5F", name: "Contoso Auditor (again)" },
+                ],
+            });
+            expect((run.error as ConfigError).problems).to.deep.equal([
+                'PimGuardArgs.customRoles[0].templateId "62E90394-69F5-4237-9190-012177145E10" is the built-in role "Global Administrator"; allowed: a custom role (list built-in roles in PimGuardArgs.privilegedRoles)',
+                'PimGuardArgs.customRoles[1].templateId is "0b7c5d1e-2f3a"; allowed: the custom role\'s template id (GUID)',
+                'PimGuardArgs.customRoles[2].name is " "; allowed: a non-empty one-line name (the watchlist and incidents show it)',
+                `PimGuardArgs.customRoles[3].templateId "${custom.templateId}" is also listed in PimGuardArgs.privilegedRoles; list each role once`,
+                'PimGuardArgs.customRoles[5].templateId "1C8D6E2F-3A4B-4C7D-8E9F-0A1B2C3D4E5F" is listed twice; list each role once',
+            ]);
+            expect(run.resources).to.have.length(0);
+        });
+
+        it("refuses privilegedRoles given as one string instead of a list, as a Python caller might pass it", async () => {
+            const run = await guardWith({ privilegedRoles: "Global Administrator" as never });
+            expect((run.error as ConfigError).problems).to.deep.equal([
+                'PimGuardArgs.privilegedRoles is "Global Administrator"; allowed: a list of role names or template ids',
+            ]);
+        });
     });
 
     it("uses a vault it is given: no new vault, the secret and the read grant go to that vault", async () => {
@@ -83,7 +139,8 @@ describe("PimGuard's surface", () => {
             expect((await urnOf(child!)).split("::")[2]!.split("$").pop(), property).to.equal(type);
         }
         expect(guard!.identity.identity).to.be.instanceOf(pulumi.CustomResource);
-        expect(guard!.detectionRule.rule).to.be.instanceOf(pulumi.CustomResource);
+        expect(guard!.detectionRule.scheduledRule).to.be.instanceOf(pulumi.CustomResource);
+        expect(guard!.detectionRule.nrtRule).to.equal(undefined);
     });
 
     it("takes tags whose values are outputs", async () => {

@@ -27,7 +27,7 @@ interface Job {
 }
 
 interface Workflow {
-    on: Record<string, { branches?: string[] } | null>;
+    on: { pull_request?: { branches?: string[] }; push?: { branches?: string[] }; schedule?: { cron: string }[]; workflow_dispatch?: unknown };
     jobs: Record<string, Job>;
 }
 
@@ -43,6 +43,40 @@ function isPulumiStep(step: Step): boolean {
 /** Jobs with a `pulumi/actions` step running this command, by job id. */
 function jobsRunningPulumi(command: "preview" | "up"): [string, Job][] {
     return Object.entries(workflow.jobs).filter(([, job]) => (job.steps ?? []).some((step) => isPulumiStep(step) && step.with?.command === command));
+}
+
+/** The `pulumi/actions` steps of a job. */
+function pulumiSteps(job: Job): Step[] {
+    return (job.steps ?? []).filter(isPulumiStep);
+}
+
+/** Preview jobs of pull requests, and the scheduled drift checks: every preview job is one of the two. */
+function previewJobsByTrigger(): { pullRequest: [string, Job][]; drift: [string, Job][] } {
+    const previews = jobsRunningPulumi("preview");
+    const pullRequest = previews.filter(([, job]) => (job.if ?? "").includes("github.event_name == 'pull_request'"));
+    const drift = previews.filter(([, job]) => (job.if ?? "").includes("github.event_name == 'schedule'"));
+    expect([...pullRequest, ...drift].map(([id]) => id).sort(), "each preview job runs for pull requests or on the schedule").to.deep.equal(
+        previews.map(([id]) => id).sort(),
+    );
+    return { pullRequest, drift };
+}
+
+/** The version of @pulumi/pulumi the lock file installs. */
+function lockedPulumiSdk(): string {
+    const lock = JSON.parse(fs.readFileSync(path.join(repositoryRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+    return lock.packages["node_modules/@pulumi/pulumi"]!.version;
+}
+
+function semverParts(version: string): number[] {
+    return version.split(".").map(Number);
+}
+
+function atLeast(version: string, floor: string): boolean {
+    const [left, right] = [semverParts(version), semverParts(floor)];
+    for (let index = 0; index < 3; index++) {
+        if (left[index] !== right[index]) return left[index]! > right[index]!;
+    }
+    return true;
 }
 
 /** The stacks a job runs Pulumi on: its `matrix.stack` list, which its Pulumi step must name. */
@@ -140,10 +174,11 @@ describe("the GitHub workflow (.github/workflows/pimguard.yml)", function () {
         expect(allSteps.some((step) => runs(step, /^npm run test:consumer\b/m))).to.equal(true);
     });
 
-    it("comments each preview on the pull request", function () {
+    it("comments each pull request's previews on the pull request", function () {
         expect(Object.keys(workflow.on)).to.include("pull_request");
-        for (const [jobId, job] of jobsRunningPulumi("preview")) {
-            expect(job.if ?? "", jobId).to.contain("github.event_name == 'pull_request'");
+        const { pullRequest } = previewJobsByTrigger();
+        expect(pullRequest).to.have.lengthOf.at.least(1);
+        for (const [jobId, job] of pullRequest) {
             expect(job.permissions?.["pull-requests"], jobId).to.equal("write");
             for (const step of (job.steps ?? []).filter(isPulumiStep)) {
                 expect(step.with?.["comment-on-pr"], jobId).to.equal(true);
@@ -187,6 +222,58 @@ describe("the GitHub workflow (.github/workflows/pimguard.yml)", function () {
         for (const step of actionSteps) {
             expect(step.uses).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
         }
+    });
+
+    it("installs one pinned Pulumi CLI in every pulumi step, no older than the @pulumi/pulumi SDK the lock file installs", function () {
+        const steps = Object.values(workflow.jobs).flatMap(pulumiSteps);
+        expect(steps).to.have.length.above(0);
+        const versions = new Set(steps.map((step) => String(step.with?.["pulumi-version"])));
+        expect(versions.size, [...versions].join(", ")).to.equal(1);
+        const [version] = [...versions];
+        // An exact version: a range (the action's default is ^3) would take whatever is newest that day.
+        expect(version).to.match(/^\d+\.\d+\.\d+$/);
+        expect(atLeast(version!, lockedPulumiSdk()), `CLI ${version}, SDK ${lockedPulumiSdk()}`).to.equal(true);
+    });
+
+    it("uses one pulumi/actions release everywhere, v7 or newer (the node24 runtime), by its commit", function () {
+        const pins = new Set(
+            workflowText
+                .split("\n")
+                .map((line) => /uses: (pulumi\/actions@[0-9a-f]{40}) # v(\d+)\.\d+\.\d+\s*$/.exec(line))
+                .filter((match): match is RegExpExecArray => match !== null)
+                .map((match) => `${match[1]} v${match[2]}`),
+        );
+        const steps = Object.values(workflow.jobs).flatMap(pulumiSteps);
+        expect(pins.size, "every pulumi/actions line names its release in a comment, all the same").to.equal(1);
+        expect(new Set(steps.map((step) => step.uses)).size).to.equal(1);
+        expect(Number(/ v(\d+)$/.exec([...pins][0]!)![1])).to.be.at.least(7);
+    });
+
+    it("refreshes before every deployment and every pull-request preview, so both compare the code with the tenant as it is", function () {
+        const { pullRequest } = previewJobsByTrigger();
+        for (const [jobId, job] of [...jobsRunningPulumi("up"), ...pullRequest]) {
+            for (const step of pulumiSteps(job)) {
+                expect(step.with?.refresh, jobId).to.equal(true);
+            }
+        }
+    });
+
+    it("checks every tenant for drift daily: a refreshing preview with the preview identity that fails on any difference", function () {
+        const schedules = workflow.on.schedule ?? [];
+        // Minute and hour fixed; day of month, month and day of week any: once a day.
+        expect(schedules.map((schedule) => schedule.cron)).to.satisfy((crons: string[]) => crons.some((cron) => /^\d+ \d+ \* \* \*$/.test(cron)));
+        const { drift } = previewJobsByTrigger();
+        expect(drift).to.have.lengthOf(1);
+        const [[jobId, job]] = drift;
+        expect([...stacksOf(job)].sort(), jobId).to.deep.equal(tenantStacks);
+        expect(environmentName(job), jobId).to.equal("${{ matrix.stack }}-preview");
+        expect(job.permissions?.["pull-requests"], jobId).to.equal(undefined);
+        expect(job.strategy?.["fail-fast"], "one tenant's drift does not hide another's").to.equal(false);
+        for (const step of pulumiSteps(job)) {
+            expect(step.with, jobId).to.deep.include({ command: "preview", refresh: true, "expect-no-changes": true });
+            expect(step.with?.["continue-on-error"], jobId).to.equal(undefined);
+        }
+        expect(JSON.stringify(job), "nothing swallows the failure").not.to.match(/continue-on-error/);
     });
 
     it("runs every job on a Node.js major that package.json's engines allow", function () {

@@ -48,7 +48,8 @@ export class TenantSecurityBaseline extends pulumi.ComponentResource {
             {
                 workspace: args.workspace,
                 resourceGroupName: tier0Group.name,
-                privilegedRoles: [...privilegedBuiltInRoles, ...contosoWatchedBuiltInRoles, ...args.customTier0Roles],
+                privilegedRoles: [...privilegedBuiltInRoles.map((role) => role.templateId), ...contosoWatchedBuiltInRoles],
+                customRoles: args.customTier0Roles,
                 exemptPrincipals: args.breakGlassObjectIds.map((id) => ({ id, reason: "Contoso emergency-access account (runbook SEC-017)" })),
                 mode: args.mode,
                 vault: this.existingVault(args.keyVault),

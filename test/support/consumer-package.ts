@@ -109,8 +109,8 @@ function stackConfig(programDir: string, stack: string): Record<string, string> 
     return plain;
 }
 
-export function makeWorkDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "pimguard-consumer-"));
+export function makeWorkDir(prefix = "pimguard-consumer-"): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export async function timed<T>(timings: StepTimings, step: string, action: () => Promise<T> | T): Promise<T> {
@@ -126,7 +126,7 @@ export async function timed<T>(timings: StepTimings, step: string, action: () =>
  * Runs a command with npm's per-run variables removed: under `npm test` they name this
  * repository (npm_config_local_prefix, npm_package_*), and a nested npm would act on it.
  */
-async function run(command: string, args: string[], cwd: string): Promise<{ stdout: string }> {
+export async function run(command: string, args: string[], cwd: string): Promise<{ stdout: string }> {
     const env = Object.fromEntries(
         Object.entries(process.env).filter(([name]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_command$|INIT_CWD$)/i.test(name)),
     );
@@ -140,7 +140,7 @@ async function run(command: string, args: string[], cwd: string): Promise<{ stdo
 }
 
 /** Mirrors a directory tree with hard links (symlinks copied as symlinks). */
-function hardLinkTree(source: string, destination: string): void {
+export function hardLinkTree(source: string, destination: string): void {
     fs.mkdirSync(destination);
     for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
         const from = path.join(source, entry.name);

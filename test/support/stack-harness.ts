@@ -21,6 +21,8 @@ export interface DeclaredResource {
     inputs: MockInputs;
     /** The id the mock gave it (ARM-shaped for Azure resources). */
     id: string;
+    /** Its URN, whose type part names its parents' types too (`...::pimguard:index:PimGuard$<type>::<name>`). */
+    urn: string;
 }
 
 export interface StackRun {
@@ -62,11 +64,15 @@ export function runStack(config: Record<string, string>, secretKeys: string[] = 
     );
 }
 
+/** A program: declares resources, and returns its exports (or a promise of them). */
+export type Program = () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+
 /**
  * Runs any program (a function declaring resources, returning its exports) under the mock
- * runtime, e.g. a test that composes the components itself as an importing program would.
+ * runtime, e.g. a test that composes the components itself as an importing program would, or
+ * one that asks a component provider to construct a component, as the engine does.
  */
-export function runProgram(program: () => Record<string, unknown> | void, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<StackRun> {
+export function runProgram(program: Program, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<StackRun> {
     return withPlainStackTraces(() => runUnderMocks(program, config, secretKeys));
 }
 
@@ -89,7 +95,7 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
     }
 }
 
-async function runUnderMocks(program: () => Record<string, unknown> | void, config: Record<string, string>, secretKeys: string[]): Promise<StackRun> {
+async function runUnderMocks(program: Program, config: Record<string, string>, secretKeys: string[]): Promise<StackRun> {
     const declared: DeclaredResource[] = [];
     const invokes: StackRun["invokes"] = [];
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -98,7 +104,7 @@ async function runUnderMocks(program: () => Record<string, unknown> | void, conf
             newResource(args) {
                 const computed = computedOutputs(args.type, args.name, args.inputs);
                 const id = armId(args.type, args.name, args.inputs);
-                declared.push({ type: args.type, name: args.name, parentType: undefined, custom: args.custom ?? true, inputs: args.inputs, id });
+                declared.push({ type: args.type, name: args.name, parentType: undefined, custom: args.custom ?? true, inputs: args.inputs, id, urn: "" });
                 return { id, state: { ...args.inputs, ...computed } };
             },
             call(args) {
@@ -114,7 +120,7 @@ async function runUnderMocks(program: () => Record<string, unknown> | void, conf
     let exports: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        exports = program() ?? {};
+        exports = (await program()) ?? {};
     } catch (thrown) {
         error = thrown as Error;
     }
@@ -168,6 +174,7 @@ function attachParents(declared: DeclaredResource[]): void {
         const resource = declared.find((candidate) => candidate.type === type && candidate.name === name);
         if (resource) {
             resource.parentType = types.length > 1 ? types[types.length - 2] : undefined;
+            resource.urn = urn;
         }
     }
 }
