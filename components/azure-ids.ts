@@ -21,14 +21,16 @@ export const microsoftAppIds = {
  * The Microsoft Graph application permissions the playbook needs, and nothing more: read PIM's
  * view of active assignments, remove them (a delete-only permission, unless the deployment opted
  * into direct deletes), read whether a principal is a member or a guest user, revoke a user's
- * sessions. None of the default ones can grant a role.
+ * sessions. With privileged groups, also read and remove (delete-only) PIM for Groups'
+ * memberships and ownerships. None of the default ones can grant a role or a membership.
  */
-export function playbookGraphAppRoles(removalMethod: RemovalMethod): string[] {
+export function playbookGraphAppRoles(removalMethod: RemovalMethod, guardsPrivilegedGroups = false): string[] {
     const remove =
         removalMethod === "adminRemove"
             ? ["RoleAssignmentSchedule.Read.Directory", "RoleAssignmentSchedule.Remove.Directory"]
             : ["RoleManagement.ReadWrite.Directory"];
-    return [...remove, "User.Read.All", "User.RevokeSessions.All"].sort();
+    const groups = guardsPrivilegedGroups ? ["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.Remove.AzureADGroup"] : [];
+    return [...remove, ...groups, "User.Read.All", "User.RevokeSessions.All"].sort();
 }
 
 /** The full ARM id of a built-in role definition in a subscription. */

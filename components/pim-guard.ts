@@ -135,6 +135,7 @@ export class PimGuard extends pulumi.ComponentResource {
                 workspaceId: workspace.id,
                 vaultId: secretsVault.vaultId,
                 removalMethod: policy.removalMethod,
+                guardsPrivilegedGroups: policy.privilegedGroups.length > 0,
             },
             { parent: this },
         );
@@ -151,7 +152,7 @@ export class PimGuard extends pulumi.ComponentResource {
                 ...playbookPolicyArgs(policy),
                 subscriptionId: client.subscriptionId,
                 identityResourceId: identity.resourceId,
-                analyticsRuleId: detectionRule.ruleResourceId,
+                analyticsRuleIds: [detectionRule.ruleResourceId],
                 keyVaultUri: secretsVault.vaultUri,
                 notificationSecretName: secretsVault.notificationSecretName,
             },
@@ -281,6 +282,7 @@ function playbookPolicyArgs(policy: GuardPolicy) {
         revokeSessions: policy.revokeSessions,
         closeIncidents: policy.closeIncidents,
         exemptPrincipalIds: policy.exemptPrincipals.map((principal) => principal.id),
+        privilegedGroups: policy.privilegedGroups,
     };
 }
 

@@ -114,10 +114,9 @@ export interface SentinelConnection {
     readonly managedApiId: string;
 }
 
-export interface PlaybookParameterValues {
+/** What both workflows (the incident playbook and the sweep) reconcile with: the deployment's policy. */
+export interface ReconcileParameterValues {
     readonly sentinelConnection: SentinelConnection;
-    /** ARM id of this stack's analytics rule: the playbook acts only on its incidents and alerts. */
-    readonly analyticsRuleId: string;
     /** Template ids of the roles this stack enforces; an alert about another role is refused. */
     readonly watchedRoleTemplateIds: readonly string[];
     /** How standing assignments are removed (PIM's remove request, or the opt-in direct delete). */
@@ -127,25 +126,39 @@ export interface PlaybookParameterValues {
     readonly mode: Mode;
     readonly revokeSessions: boolean;
     readonly closeIncidents: boolean;
-    /** Object ids never touched, whatever the exemptions watchlist says (break-glass accounts). */
+    /** Object ids never touched, whatever the exemptions watchlist says (break-glass accounts); never honoured for groups. */
     readonly exemptPrincipalIds: readonly string[];
+    /** Role-assignable groups allowed to hold these watched roles standing; their members and owners must come through PIM for Groups. */
+    readonly privilegedGroups: readonly { readonly id: string; readonly roles: readonly string[] }[];
+}
+
+export interface PlaybookParameterValues extends ReconcileParameterValues {
+    /** ARM ids of this stack's analytics rules (roles; group memberships): the playbook acts only on their incidents and alerts. */
+    readonly analyticsRuleIds: readonly string[];
     /** e.g. `https://kv-pimguard-ab12cd.vault.azure.net/`; may be empty when notifications are off. */
     readonly keyVaultUri: string;
     /** Secret holding the notification webhook URL; empty string turns notifications off. */
     readonly notificationSecretName: string;
 }
 
-/** The workflow resource's `parameters`: one `{ value }` per definition parameter. */
-export interface WorkflowParameters {
+/** The definition parameters both workflows declare, one `{ value }` each. */
+export interface ReconcileWorkflowParameters {
     readonly $connections: { readonly value: Readonly<Record<string, ConnectionReference>> };
     readonly identityResourceId: { readonly value: string };
-    readonly analyticsRuleId: { readonly value: string };
-    readonly watchedRoleTemplateIds: { readonly value: readonly string[] };
     readonly mode: { readonly value: Mode };
     readonly removalMethod: { readonly value: RemovalMethod };
     readonly revokeSessions: { readonly value: boolean };
     readonly closeIncidents: { readonly value: boolean };
     readonly exemptPrincipalIds: { readonly value: readonly string[] };
+    readonly privilegedGroupIds: { readonly value: readonly string[] };
+    /** `<group id>|<role template id>`: a privileged group may hold that role standing. */
+    readonly sanctionedGroupRoles: { readonly value: readonly string[] };
+}
+
+/** The incident playbook's `parameters`. */
+export interface WorkflowParameters extends ReconcileWorkflowParameters {
+    readonly analyticsRuleIds: { readonly value: readonly string[] };
+    readonly watchedRoleTemplateIds: { readonly value: readonly string[] };
     readonly keyVaultUri: { readonly value: string };
     readonly notificationSecretName: { readonly value: string };
 }
@@ -164,14 +177,37 @@ const secretNamePattern = /^[0-9a-zA-Z-]{1,127}$/;
 
 /**
  * The workflow resource's `parameters` for {@link loadPlaybookDefinition}'s definition.
- * Validates and normalises (exempt ids lower-cased, vault URI with its trailing slash) because
- * the definition compares exempt ids exactly and appends `secrets/<name>` to the vault URI.
+ * Validates and normalises (ids lower-cased, vault URI with its trailing slash) because the
+ * definition compares ids exactly and appends `secrets/<name>` to the vault URI.
  */
 export function workflowParameters(values: PlaybookParameterValues): WorkflowParameters {
+    const notificationSecretName = checkedSecretName(values.notificationSecretName);
+    return {
+        ...reconcileWorkflowParameters(values),
+        analyticsRuleIds: { value: checkedAnalyticsRuleIds(values.analyticsRuleIds) },
+        watchedRoleTemplateIds: { value: normalizedWatchedRoles(values.watchedRoleTemplateIds) },
+        keyVaultUri: { value: normalizedKeyVaultUri(values.keyVaultUri, notificationSecretName !== "") },
+        notificationSecretName: { value: notificationSecretName },
+    };
+}
+
+/** The policy values that are plain (not outputs), checked as {@link reconcileWorkflowParameters} will: throws naming the first problem. */
+export function checkReconcilePolicy(values: Omit<ReconcileParameterValues, "sentinelConnection" | "identityResourceId">): void {
+    checkMode(values.mode);
+    checkedRemovalMethod(values.removalMethod);
+    checkedFlag("revokeSessions", values.revokeSessions);
+    checkedFlag("closeIncidents", values.closeIncidents);
+    normalizedExemptIds(values.exemptPrincipalIds);
+    normalizedPrivilegedGroups(values.privilegedGroups, normalizedWatchedRoles(values.watchedRoleTemplateIds));
+}
+
+/** The parameters the shared reconcile parts read, for either workflow. */
+export function reconcileWorkflowParameters(values: ReconcileParameterValues): ReconcileWorkflowParameters {
     checkSentinelConnection(values.sentinelConnection);
     checkIdentityResourceId(values.identityResourceId);
-    checkMode(values.mode);
-    const notificationSecretName = checkedSecretName(values.notificationSecretName);
+    checkReconcilePolicy(values);
+    const watched = normalizedWatchedRoles(values.watchedRoleTemplateIds);
+    const privilegedGroups = normalizedPrivilegedGroups(values.privilegedGroups, watched);
     return {
         $connections: {
             value: {
@@ -186,16 +222,33 @@ export function workflowParameters(values: PlaybookParameterValues): WorkflowPar
             },
         },
         identityResourceId: { value: values.identityResourceId },
-        analyticsRuleId: { value: checkedAnalyticsRuleId(values.analyticsRuleId) },
-        watchedRoleTemplateIds: { value: normalizedWatchedRoles(values.watchedRoleTemplateIds) },
         mode: { value: values.mode },
         removalMethod: { value: checkedRemovalMethod(values.removalMethod) },
         revokeSessions: { value: checkedFlag("revokeSessions", values.revokeSessions) },
         closeIncidents: { value: checkedFlag("closeIncidents", values.closeIncidents) },
         exemptPrincipalIds: { value: normalizedExemptIds(values.exemptPrincipalIds) },
-        keyVaultUri: { value: normalizedKeyVaultUri(values.keyVaultUri, notificationSecretName !== "") },
-        notificationSecretName: { value: notificationSecretName },
+        privilegedGroupIds: { value: privilegedGroups.map((group) => group.id) },
+        sanctionedGroupRoles: { value: privilegedGroups.flatMap((group) => group.roles.map((role) => `${group.id}|${role}`)) },
     };
+}
+
+/** Groups with lower-cased GUIDs and watched roles only: a sanction for a role nobody enforces means nothing. */
+function normalizedPrivilegedGroups(groups: ReconcileParameterValues["privilegedGroups"], watched: readonly string[]): { id: string; roles: string[] }[] {
+    if (!Array.isArray(groups)) throw new Error("pimguard playbook: privilegedGroups must be an array of { id, roles }");
+    return groups.map((group: ReconcileParameterValues["privilegedGroups"][number], index: number) => {
+        if (typeof group?.id !== "string" || !isGuid(group.id.trim())) {
+            throw new Error(`pimguard playbook: privilegedGroups[${index}].id ${JSON.stringify(group?.id)} is not a group object id (a GUID)`);
+        }
+        const givenRoles: readonly unknown[] = Array.isArray(group.roles) ? group.roles : [];
+        const roles = givenRoles.map((role) => String(role).trim().toLowerCase());
+        const unwatched = roles.filter((role) => !watched.includes(role));
+        if (roles.length === 0 || unwatched.length > 0) {
+            throw new Error(
+                `pimguard playbook: privilegedGroups[${index}].roles ${JSON.stringify(group.roles)} must list watched role template ids only (not ${JSON.stringify(unwatched)})`,
+            );
+        }
+        return { id: group.id.trim().toLowerCase(), roles: [...new Set(roles)] };
+    });
 }
 
 function checkSentinelConnection(connection: SentinelConnection): void {
@@ -237,14 +290,19 @@ function checkedFlag(name: string, value: boolean): boolean {
 const analyticsRulePattern =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+\/providers\/Microsoft\.SecurityInsights\/alertRules\/[^/]+$/i;
 
-function checkedAnalyticsRuleId(id: string): string {
-    if (typeof id !== "string" || !analyticsRulePattern.test(id)) {
-        throw new Error(
-            `pimguard playbook: analyticsRuleId ${JSON.stringify(id)} is not an analytics rule's ARM id ` +
-                "(/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<ws>/providers/Microsoft.SecurityInsights/alertRules/<id>)",
-        );
+function checkedAnalyticsRuleIds(ids: readonly string[]): string[] {
+    if (!Array.isArray(ids) || ids.length === 0) {
+        throw new Error("pimguard playbook: analyticsRuleIds must list at least one analytics rule's ARM id");
     }
-    return id;
+    ids.forEach((id, index) => {
+        if (typeof id !== "string" || !analyticsRulePattern.test(id)) {
+            throw new Error(
+                `pimguard playbook: analyticsRuleIds[${index}] ${JSON.stringify(id)} is not an analytics rule's ARM id ` +
+                    "(/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<ws>/providers/Microsoft.SecurityInsights/alertRules/<id>)",
+            );
+        }
+    });
+    return [...ids];
 }
 
 function normalizedWatchedRoles(ids: readonly string[]): string[] {

@@ -20,6 +20,8 @@ export interface PlaybookIdentityArgs {
     vaultId: pulumi.Input<string>;
     /** How the playbook removes assignments, which decides the Graph permission it gets for it. Default `adminRemove` (remove-only). */
     removalMethod?: RemovalMethod;
+    /** True when privileged groups are configured: the identity may then read and remove (only) PIM for Groups memberships. Default false. */
+    guardsPrivilegedGroups?: boolean;
     /** Tags for the identity. */
     tags?: Tags;
 }
@@ -49,7 +51,7 @@ export class PlaybookIdentity extends pulumi.ComponentResource {
         this.principalId = this.identity.principalId;
         this.clientId = this.identity.clientId;
 
-        this.grantGraphAppRoles(name, playbookGraphAppRoles(args.removalMethod ?? "adminRemove"));
+        this.grantGraphAppRoles(name, playbookGraphAppRoles(args.removalMethod ?? "adminRemove", args.guardsPrivilegedGroups ?? false));
         this.grantAzureRole(`${name}-sentinel-responder`, args, args.workspaceId, azureRoleIds.sentinelResponder);
         this.grantAzureRole(`${name}-vault-secrets-user`, args, args.vaultId, azureRoleIds.keyVaultSecretsUser);
 

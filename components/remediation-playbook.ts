@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
 import * as resources from "@pulumi/azure-native/resources";
-import { loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "./playbook-definition";
-import { Mode, RemovalMethod, Tags } from "./config";
+import { checkReconcilePolicy, loadPlaybookDefinition, PlaybookParameterValues, workflowParameters } from "./playbook-definition";
+import { Mode, PrivilegedGroup, RemovalMethod, Tags } from "./config";
 import { sentinelConnectorName } from "./names";
 
 export interface RemediationPlaybookArgs {
@@ -14,8 +14,8 @@ export interface RemediationPlaybookArgs {
     subscriptionId: pulumi.Input<string>;
     /** The user-assigned identity the workflow and its Sentinel connection run as. */
     identityResourceId: pulumi.Input<string>;
-    /** The analytics rule's ARM id: the playbook acts only on incidents and alerts of this rule. */
-    analyticsRuleId: pulumi.Input<string>;
+    /** The ARM ids of this stack's analytics rules: the playbook acts only on their incidents and alerts. */
+    analyticsRuleIds: pulumi.Input<string>[];
     /** Template ids of the roles enforced; an alert about any other role is refused, whatever the watchlist says. */
     watchedRoleTemplateIds: string[];
     /** `remediate` removes the assignment; `reportOnly` only comments what it would remove. */
@@ -26,8 +26,10 @@ export interface RemediationPlaybookArgs {
     revokeSessions: boolean;
     /** Close the incident as True Positive when remediation succeeded. */
     closeIncidents: boolean;
-    /** Object ids the playbook never removes, whatever the alert says. */
+    /** Object ids the playbook never removes, whatever the alert says; never honoured for a group. */
     exemptPrincipalIds: string[];
+    /** Role-assignable groups allowed to hold watched roles standing, whose members and owners must come through PIM for Groups. Default none. */
+    privilegedGroups?: PrivilegedGroup[];
     /** URI of the vault holding the notification secret, e.g. `https://kv-pimguard-ab12cd.vault.azure.net/`. */
     keyVaultUri: pulumi.Input<string>;
     /** Empty: no notification. */
@@ -46,6 +48,8 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
     public readonly workflowId: pulumi.Output<string>;
 
     constructor(name: string, args: RemediationPlaybookArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The plain policy values are checked before anything is declared.
+        checkReconcilePolicy(policyValues(args));
         super("pimguard:index:RemediationPlaybook", name, {}, opts);
         const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectorName}`;
 
@@ -66,19 +70,14 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
                         managedApiId,
                         args.identityResourceId,
                         args.keyVaultUri,
-                        args.analyticsRuleId,
+                        pulumi.all(args.analyticsRuleIds),
                     ])
-                    .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri, analyticsRuleId]) =>
+                    .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri, analyticsRuleIds]) =>
                         armParameters({
+                            ...policyValues(args),
                             sentinelConnection: { connectionId, connectionName, managedApiId: apiId },
                             identityResourceId,
-                            analyticsRuleId,
-                            watchedRoleTemplateIds: args.watchedRoleTemplateIds,
-                            removalMethod: args.removalMethod ?? "adminRemove",
-                            mode: args.mode,
-                            revokeSessions: args.revokeSessions,
-                            closeIncidents: args.closeIncidents,
-                            exemptPrincipalIds: args.exemptPrincipalIds,
+                            analyticsRuleIds,
                             keyVaultUri,
                             notificationSecretName: args.notificationSecretName,
                         }),
@@ -117,6 +116,19 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** The deployment's policy as the reconcile parts read it. */
+function policyValues(args: RemediationPlaybookArgs) {
+    return {
+        watchedRoleTemplateIds: args.watchedRoleTemplateIds,
+        removalMethod: args.removalMethod ?? "adminRemove",
+        mode: args.mode,
+        revokeSessions: args.revokeSessions,
+        closeIncidents: args.closeIncidents,
+        exemptPrincipalIds: args.exemptPrincipalIds,
+        privilegedGroups: args.privilegedGroups ?? [],
+    };
 }
 
 /** The definition's parameter values in the shape the workflow resource takes. */

@@ -42,6 +42,18 @@ describe("the deployed playbook and the identity it runs as", () => {
         expect(granted.filter((permission) => grantCapablePermissions.includes(permission))).to.deep.equal(["RoleManagement.ReadWrite.Directory"]);
     });
 
+    it("privileged groups add exactly the PIM for Groups read and remove permissions their calls need, neither of which can grant", async () => {
+        const withGroups = await runStack({
+            ...minimalConfig,
+            "pimguard:privilegedGroups": JSON.stringify([{ id: "5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d", roles: ["Global Administrator"], reason: "Tier 0" }]),
+        });
+        const granted = grantedGraphPermissions(withGroups);
+        expect(granted).to.deep.equal(graphPermissionsRequired(definition, "adminRemove", true));
+        expect(granted).to.include.members(["PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAssignmentSchedule.Remove.AzureADGroup"]);
+        expect(granted.filter((permission) => grantCapablePermissions.includes(permission))).to.deep.equal([]);
+        expect(grantedGraphPermissions(run)).to.not.include("PrivilegedAssignmentSchedule.Read.AzureADGroup");
+    });
+
     it("the contract bites: a call needing a grant-capable permission, added anywhere, shows up in what is required", () => {
         const copy = JSON.parse(JSON.stringify(definition)) as typeof definition;
         (copy.actions as Record<string, unknown>)["Assign_a_role"] = {

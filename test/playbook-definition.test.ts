@@ -17,14 +17,16 @@ const sampleValues: PlaybookParameterValues = {
         managedApiId: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Web/locations/westeurope/managedApis/azuresentinel",
     },
     identityResourceId,
-    analyticsRuleId:
+    analyticsRuleIds: [
         "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law/providers/Microsoft.SecurityInsights/alertRules/9c4d7e1f-2a3b-4c5d-8e6f-0a1b2c3d4e5f",
+    ],
     watchedRoleTemplateIds: ["62E90394-69F5-4237-9190-012177145E10", "e8611ab8-c189-46e8-94e1-60213ab1f814"],
     removalMethod: "adminRemove",
     mode: "remediate",
     revokeSessions: true,
     closeIncidents: true,
     exemptPrincipalIds: ["6F1C2D3E-0000-4000-8000-00000000BEEF"],
+    privilegedGroups: [{ id: "5B6C7D8E-9F00-4A1B-8C2D-3E4F5A6B7C8D", roles: ["62E90394-69F5-4237-9190-012177145E10"] }],
     keyVaultUri: "https://kv-pimguard-ab12cd.vault.azure.net",
     notificationSecretName: "pimguard-webhook",
 };
@@ -181,7 +183,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("catches a runAfter cycle", () => {
             const broken = copyOf(definition);
-            (actionNamed(broken, "Initialize_alert_reports") as { runAfter: object }).runAfter = { If_incident_is_this_stacks: ["Succeeded"] };
+            (actionNamed(broken, "Initialize_alert_reports") as { runAfter: object }).runAfter = { For_each_alert: ["Succeeded"] };
             expect(runAfterCycles(broken)).to.have.length(1);
         });
 
@@ -215,12 +217,12 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("runs every loop one item at a time: the reconcile variables are shared by the iterations", () => {
             const loops = listActions(definition).filter(({ action }) => action.type === "Foreach");
-            expect(loops.map(({ name }) => name)).to.include.members(["For_each_alert", "For_each_removable_assignment"]);
+            expect(loops.map(({ name }) => name)).to.include.members(["For_each_alert", "For_each_assignment_to_remove"]);
             for (const { name, action } of loops) expect(action.operationOptions, name).to.equal("Sequential");
         });
 
         it("includes the shared reconcile part, whose variables the workflow initializes", () => {
-            const reconcile = actionNamed(definition, "Reconcile_standing_assignments");
+            const reconcile = actionNamed(definition, "Reconcile_standing_access");
             expect(reconcile.type).to.equal("Scope");
             expect(reconcile.runAfter).to.deep.equal({ Reconcile_target: ["Succeeded"] });
             const used = new Set([...JSON.stringify(reconcile).matchAll(/"name":"(reconcile\w+)"/g)].map((match) => match[1]!));
@@ -274,13 +276,15 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             expect(declared).to.deep.equal({
                 $connections: "Object",
                 identityResourceId: "String",
-                analyticsRuleId: "String",
+                analyticsRuleIds: "Array",
                 watchedRoleTemplateIds: "Array",
                 mode: "String",
                 removalMethod: "String",
                 revokeSessions: "Bool",
                 closeIncidents: "Bool",
                 exemptPrincipalIds: "Array",
+                privilegedGroupIds: "Array",
+                sanctionedGroupRoles: "Array",
                 keyVaultUri: "String",
                 notificationSecretName: "String",
             });
@@ -386,9 +390,32 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
                 "POST /roleManagement/directory/roleAssignmentScheduleRequests adminRemove",
                 "DELETE /roleManagement/directory/roleAssignments/{value}",
                 "GET /roleManagement/directory/roleAssignmentScheduleInstances",
+                "GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
+                "POST /identityGovernance/privilegedAccess/group/assignmentScheduleRequests adminRemove",
+                "GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
                 "GET /users/{principalId}",
                 "POST /users/{principalId}/revokeSignInSessions",
             ]);
+        });
+
+        it("calls PIM for Groups only where privileged groups are configured", () => {
+            const withoutGroups = graphCallsIn(definition, "adminRemove", false).map((call) => call.path);
+            expect(withoutGroups.filter((path) => path.startsWith("/identityGovernance/"))).to.deep.equal([]);
+            expect(withoutGroups).to.include("/roleManagement/directory/roleAssignmentScheduleInstances");
+        });
+
+        it("asks PIM for Groups for an action Graph v1.0 defines, with the fields a group schedule request has, and lists by principal", () => {
+            const request = httpActions(definition).find(({ name }) => name === "Request_membership_removal_through_PIM")!;
+            const body = request.inputs["body"] as Record<string, unknown>;
+            const requestType = facts.entityTypes["microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest"]!;
+            expect(requestType.actions).to.include(body.action);
+            expect(Object.keys(body).filter((field) => !(requestType.properties ?? []).includes(field))).to.deep.equal([]);
+            const instance = propertiesOf(facts, "microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance");
+            for (const listing of calls.filter((call) => call.path === "/identityGovernance/privilegedAccess/group/assignmentScheduleInstances")) {
+                // Graph requires exactly one filter, on principalId or groupId.
+                expect(filteredProperties(listing.filter ?? "")).to.deep.equal(["principalId"]);
+                expect(instance).to.include("principalId");
+            }
         });
 
         it("makes the direct delete only with the opt-in removal method, and the PIM request only without it", () => {
@@ -441,6 +468,17 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
             ]);
         });
 
+        it("with privileged groups, also reads and removes PIM for Groups assignments: still nothing that can grant", () => {
+            expect(graphPermissionsRequired(definition, "adminRemove", true)).to.deep.equal([
+                "PrivilegedAssignmentSchedule.Read.AzureADGroup",
+                "PrivilegedAssignmentSchedule.Remove.AzureADGroup",
+                "RoleAssignmentSchedule.Read.Directory",
+                "RoleAssignmentSchedule.Remove.Directory",
+                "User.Read.All",
+                "User.RevokeSessions.All",
+            ]);
+        });
+
         it("with the opt-in direct delete, needs RoleManagement.ReadWrite.Directory, which also covers the listing", () => {
             expect(graphPermissionFor({ method: "GET", path: "/roleManagement/directory/roleAssignmentScheduleInstances" })).to.equal(
                 "RoleAssignmentSchedule.Read.Directory",
@@ -458,7 +496,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("counts a Graph call added anywhere in the definition, however deeply nested", () => {
             const extended = copyOf(definition);
-            const revokeBranch = actionNamed(extended, "If_sessions_must_be_revoked") as { actions: Record<string, unknown> };
+            const revokeBranch = actionNamed(extended, "Revoke_sessions_if_removed") as { actions: Record<string, unknown> };
             revokeBranch.actions["Delete_user"] = {
                 type: "Http",
                 inputs: { method: "DELETE", uri: "https://graph.microsoft.com/v1.0/users/@{items('For_each_alert')?['id']}" },
@@ -484,7 +522,7 @@ describe("remediation playbook definition (playbook/workflow.json)", () => {
 
         it("authenticates every Graph call with the user-assigned identity for Graph", () => {
             const graph = httpActions(definition).filter(({ inputs }) => String(inputs["uri"]).startsWith("https://graph.microsoft.com/"));
-            expect(graph).to.have.length(6);
+            expect(graph).to.have.length(9);
             for (const { name, inputs } of graph) expect(inputs["authentication"], name).to.deep.equal(graphAuthentication);
         });
 

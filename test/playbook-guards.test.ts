@@ -27,7 +27,7 @@ function withDetails(customDetails: Record<string, string[]> | string): AlertSpe
 }
 
 function replay(alerts: readonly Record<string, unknown>[], options: Partial<ReplayOptions> = {}): ReplayReport {
-    return replayIncident({ incident: incident(alerts), directory: standing, analyticsRuleId: ruleId, ...options });
+    return replayIncident({ incident: incident(alerts), directory: standing, analyticsRuleIds: [ruleId], ...options });
 }
 
 function expectEscalated(report: ReplayReport): void {

@@ -257,6 +257,15 @@ describe("playbook replay engine", () => {
             ).to.throw(DefinitionError, /Self reference is not supported when updating the value of variable 'items'/);
         });
 
+        it("refuses actions nested deeper than Logic Apps' limit of 8, and more than 500 actions, as saving the workflow would", () => {
+            const nested = (depth: number): Record<string, unknown> =>
+                depth === 1 ? { Deepest: compose(1) } : { [`Level_${depth}`]: { type: "Scope", actions: nested(depth - 1) } };
+            expect(() => run(nested(8))).not.to.throw();
+            expect(() => run(nested(9))).to.throw(DefinitionError, /action 'Deepest' is nested 9 deep; Logic Apps allows a nesting depth of 8/);
+            const many = Object.fromEntries(Array.from({ length: 501 }, (_, index) => [`Step_${index}`, compose(index)]));
+            expect(() => run(many)).to.throw(DefinitionError, /501 actions; Logic Apps allows 500/);
+        });
+
         it("Wait is recorded and checked, not slept", () => {
             const result = run({ Pause: { type: "Wait", inputs: { interval: { count: 5, unit: "Minute" } } } });
             expect(recordOf(result, "Pause")).to.include({ status: "Succeeded" });

@@ -10,7 +10,7 @@ import { directoryFixture, failureTag, incidentFixture } from "./support/replay-
 const aliceGlobalAdmin: AlertSpec = { principalId: people.alice, roleTemplateId: roles.globalAdministrator };
 
 function replay(alerts: AlertSpec[], state: DirectoryState, options: Partial<ReplayOptions> = {}): ReplayReport {
-    return replayIncident({ incident: incident(alerts.map(alert)), directory: state, analyticsRuleId: ruleId, ...options });
+    return replayIncident({ incident: incident(alerts.map(alert)), directory: state, analyticsRuleIds: [ruleId], ...options });
 }
 
 function remaining(report: ReplayReport): string[] {
@@ -184,7 +184,7 @@ describe("playbook replay: reconciling against PIM's view of the directory", () 
             const report = replayIncident({
                 incident: incident([alert(aliceGlobalAdmin)], { relatedRuleIds: [otherRuleId] }),
                 directory: directory([assignment("standing", people.alice, roles.globalAdministrator)]),
-                analyticsRuleId: ruleId,
+                analyticsRuleIds: [ruleId],
             });
             expect(report.graphCalls).to.deep.equal([]);
             expect(remaining(report)).to.deep.equal(["standing"]);
@@ -231,7 +231,7 @@ describe("playbook replay: reconciling against PIM's view of the directory", () 
             expect(removalRequests(report).map((call) => call.status)).to.deep.equal([403]);
             expect(remaining(report)).to.deep.equal(["standing"]);
             const comment = onlyComment(report);
-            expect(comment).to.contain("FAILED to remove at scope /: HTTP 403");
+            expect(comment).to.contain("FAILED to remove the assignment at scope /: HTTP 403");
             expect(comment).to.contain("the identity needs RoleAssignmentSchedule.Remove.Directory");
             expect(comment).to.contain("FAILED: still standing after removal");
             expect(revocations(report)).to.deep.equal([]);
@@ -313,7 +313,7 @@ describe("playbook replay: reconciling against PIM's view of the directory", () 
             // Graph removed it but answered RoleAssignmentDoesNotExist, as public tooling measured after a resent request.
             const gone = replay([aliceGlobalAdmin], directory(standing, { faults: [{ ...doesNotExist, handled: true }] }));
             expect(onlyComment(gone))
-                .to.contain("PIM found nothing to remove at scope / (RoleAssignmentDoesNotExist)")
+                .to.contain("PIM found nothing to remove for the assignment at scope / (RoleAssignmentDoesNotExist)")
                 .and.to.contain("Verified: no standing assignment");
             expectClosed(gone);
             const stillThere = replay([aliceGlobalAdmin], directory(standing, { faults: [doesNotExist] }));

@@ -448,7 +448,7 @@ describe("the pimguard stack", function () {
 
         it("tells the playbook which rule it serves and which roles it enforces, from config rather than the watchlist", () => {
             const parameters = run.single(types.workflow).inputs.parameters;
-            expect(parameters.analyticsRuleId.value).to.equal(run.named(types.rule, "pimguard-detection").id);
+            expect(parameters.analyticsRuleIds.value).to.deep.equal([run.named(types.rule, "pimguard-detection").id]);
             expect(parameters.watchedRoleTemplateIds.value).to.deep.equal(privilegedBuiltInRoles.map((role) => role.templateId));
             expect(parameters.removalMethod.value).to.equal("adminRemove");
         });

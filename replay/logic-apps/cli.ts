@@ -19,17 +19,21 @@ report: status, graphCalls, comments, incidentUpdates, notifications, directory,
 actionsExecuted, incident.
 
   <incident.json>                 the body Sentinel's incident trigger delivers
-  --directory <state.json>        the fake directory: { roleAssignments, users, guests,
-                                  servicePrincipals, groups, faults, pageSize } (default: empty)
+  --directory <state.json>        the fake directory: { roleAssignments, groupMemberships,
+                                  users, guests, servicePrincipals, groups, faults, pageSize }
+                                  (default: empty)
   --mode remediate|reportOnly     default remediate
-  --rule-id <ARM id>              this stack's analytics rule (default: the first of the
-                                  incident's relatedAnalyticRuleIds)
+  --rule-id <ARM id>              one of this stack's analytics rules; repeatable (default:
+                                  the incident's relatedAnalyticRuleIds)
   --watch <roleTemplateId>        a role the stack enforces; repeatable (default: the stack's
                                   default list, Microsoft's PRIVILEGED roles)
   --permissions <name>[,<name>]   the Graph application permissions the identity holds
                                   (default: exactly what the stack grants)
   --removal-method adminRemove|roleAssignmentDelete   default adminRemove
   --exempt <objectId>             exempt principal (the exemptPrincipalIds parameter); repeatable
+  --privileged-group <groupId>:<roleTemplateId>[,<roleTemplateId>]
+                                  a group allowed to hold those roles standing, whose members
+                                  must come through PIM for Groups; repeatable
   --revoke-sessions true|false    default true
   --close-incidents true|false    default true
   --notify <webhook-url>          turn notifications on: the URL is stored as the Key Vault
@@ -60,11 +64,12 @@ export interface ReplayArguments {
     readonly incidentFile: string;
     readonly directoryFile?: string;
     readonly mode: Mode;
-    readonly analyticsRuleId?: string;
+    readonly analyticsRuleIds?: string[];
     readonly watchedRoleTemplateIds?: string[];
     readonly permissions?: string[];
     readonly removalMethod?: RemovalMethod;
     readonly exemptPrincipalIds: string[];
+    readonly privilegedGroups: { id: string; roles: string[] }[];
     readonly revokeSessions: boolean;
     readonly closeIncidents: boolean;
     readonly notificationWebhookUrl?: string;
@@ -80,6 +85,7 @@ const valueOptions = [
     "--permissions",
     "--removal-method",
     "--exempt",
+    "--privileged-group",
     "--revoke-sessions",
     "--close-incidents",
     "--notify",
@@ -103,11 +109,12 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
             values.set(name, [...(values.get(name) ?? []), value]);
         } else positional.push(arg);
     }
-    if (help) return { incidentFile: "", mode: "remediate", exemptPrincipalIds: [], revokeSessions: true, closeIncidents: true, trace, help };
+    if (help)
+        return { incidentFile: "", mode: "remediate", exemptPrincipalIds: [], privilegedGroups: [], revokeSessions: true, closeIncidents: true, trace, help };
     if (positional.length !== 1) throw new UsageError(`expected one incident file, got ${positional.length === 0 ? "none" : positional.join(", ")}`);
     const notify = single(values, "--notify");
     const directoryFile = single(values, "--directory");
-    const ruleId = single(values, "--rule-id");
+    const ruleIds = values.get("--rule-id");
     const watched = values.get("--watch");
     const permissions = single(values, "--permissions");
     const removalMethod = single(values, "--removal-method");
@@ -115,11 +122,12 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
         incidentFile: positional[0]!,
         ...(directoryFile === undefined ? {} : { directoryFile }),
         mode: modeOf(single(values, "--mode")),
-        ...(ruleId === undefined ? {} : { analyticsRuleId: checkRuleId(ruleId) }),
+        ...(ruleIds === undefined ? {} : { analyticsRuleIds: ruleIds.map(checkRuleId) }),
         ...(watched === undefined ? {} : { watchedRoleTemplateIds: watched.map((id) => checkGuid("--watch", id)) }),
         ...(permissions === undefined ? {} : { permissions: permissionsOf(permissions) }),
         ...(removalMethod === undefined ? {} : { removalMethod: removalMethodOf(removalMethod) }),
         exemptPrincipalIds: (values.get("--exempt") ?? []).map(checkObjectId),
+        privilegedGroups: (values.get("--privileged-group") ?? []).map(privilegedGroupOf),
         revokeSessions: flagOf(values, "--revoke-sessions"),
         closeIncidents: flagOf(values, "--close-incidents"),
         ...(notify === undefined ? {} : { notificationWebhookUrl: checkWebhookUrl(notify) }),
@@ -158,6 +166,17 @@ function checkObjectId(value: string): string {
 function checkGuid(option: string, value: string, what = "a role template id (a GUID)"): string {
     if (!isGuid(value)) throw new UsageError(`${option} needs ${what}, not ${JSON.stringify(value)}`);
     return value;
+}
+
+function privilegedGroupOf(value: string): { id: string; roles: string[] } {
+    const [id, roles, ...rest] = value.split(":");
+    if (id === undefined || roles === undefined || rest.length > 0) {
+        throw new UsageError(`--privileged-group needs <groupId>:<roleTemplateId>[,<roleTemplateId>], not ${JSON.stringify(value)}`);
+    }
+    return {
+        id: checkGuid("--privileged-group", id, "a group object id (a GUID)"),
+        roles: roles.split(",").map((role) => checkGuid("--privileged-group", role)),
+    };
 }
 
 function checkRuleId(value: string): string {
@@ -239,11 +258,12 @@ export function runReplayCommand(
             incident: readJsonFile(parsed.incidentFile, baseDirectory),
             ...(parsed.directoryFile === undefined ? {} : { directory: readDirectory(parsed.directoryFile, baseDirectory) }),
             mode: parsed.mode,
-            ...(parsed.analyticsRuleId === undefined ? {} : { analyticsRuleId: parsed.analyticsRuleId }),
+            ...(parsed.analyticsRuleIds === undefined ? {} : { analyticsRuleIds: parsed.analyticsRuleIds }),
             ...(parsed.watchedRoleTemplateIds === undefined ? {} : { watchedRoleTemplateIds: parsed.watchedRoleTemplateIds }),
             ...(parsed.permissions === undefined ? {} : { permissions: parsed.permissions }),
             ...(parsed.removalMethod === undefined ? {} : { removalMethod: parsed.removalMethod }),
             exemptPrincipalIds: parsed.exemptPrincipalIds,
+            privilegedGroups: parsed.privilegedGroups,
             revokeSessions: parsed.revokeSessions,
             closeIncidents: parsed.closeIncidents,
             ...(parsed.notificationWebhookUrl === undefined ? {} : { notificationWebhookUrl: parsed.notificationWebhookUrl }),

@@ -83,6 +83,25 @@ function checkNoSelfReference(name: string, inputs: unknown): void {
     }
 }
 
+/**
+ * Logic Apps' definition limits (learn.microsoft.com, "Limits and configuration reference for
+ * Azure Logic Apps", Definition limits): "Actions per workflow: 500" and "Allowed nesting depth for
+ * actions: 8", both to be extended only with nested workflows. Read conservatively: the
+ * definition's own actions are depth 1, so the deepest action may sit inside seven containers.
+ */
+export const maxActionsPerWorkflow = 500;
+export const maxActionNestingDepth = 8;
+
+export function checkNestingDepth(name: string, depth: number): void {
+    if (depth > maxActionNestingDepth) {
+        throw new DefinitionError(`action '${name}' is nested ${depth} deep; Logic Apps allows a nesting depth of ${maxActionNestingDepth} for actions`);
+    }
+}
+
+export function checkActionCount(count: number): void {
+    if (count > maxActionsPerWorkflow) throw new DefinitionError(`the workflow has ${count} actions; Logic Apps allows ${maxActionsPerWorkflow}`);
+}
+
 /** Logic Apps refuses an action description longer than 256 characters when the workflow is saved. */
 export const maxActionDescriptionLength = 256;
 

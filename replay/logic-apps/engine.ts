@@ -21,7 +21,9 @@
 import { ActionContext, ActionOutcome, ActionStatus, ErrorInfo, simpleActionRunners } from "./actions";
 import { evaluateCondition } from "./conditions";
 import {
+    checkActionCount,
     checkDefinitionShape,
+    checkNestingDepth,
     checkSingleTrigger,
     IndexedAction,
     indexAction,
@@ -145,7 +147,8 @@ class WorkflowRun {
         this.now = options.now ?? new Date("2025-01-01T00:00:00Z");
         this.definition = checkDefinitionShape(options.definition);
         this.triggerName = checkSingleTrigger(this.definition.triggers);
-        this.indexContainer(this.definition.actions, true, "the definition");
+        this.indexContainer(this.definition.actions, 1, "the definition");
+        checkActionCount(this.actionsByName.size);
         this.parameterValues = this.resolveParameters();
         this.checkFunctionsAreImplemented();
         this.markSecuredData();
@@ -168,14 +171,16 @@ class WorkflowRun {
 
     // ---- checks made before the run -------------------------------------------------------
 
-    private indexContainer(actions: unknown, topLevel: boolean, owner: string): void {
+    /** `depth` 1 is the definition's own actions, 2 the actions inside one of them, and so on. */
+    private indexContainer(actions: unknown, depth: number, owner: string): void {
         if (actions === undefined) return;
         if (!isJsonObject(actions)) throw new DefinitionError(`the actions of ${owner} must be an object`);
         for (const [name, definition] of Object.entries(actions)) {
-            const indexed = indexAction(name, definition, Object.keys(actions), topLevel);
+            checkNestingDepth(name, depth);
+            const indexed = indexAction(name, definition, Object.keys(actions), depth === 1);
             if (this.actionsByName.has(name)) throw new DefinitionError(`two actions are named '${name}'`);
             this.actionsByName.set(name, indexed);
-            for (const [container, containerOwner] of nestedContainers(indexed)) this.indexContainer(container, false, containerOwner);
+            for (const [container, containerOwner] of nestedContainers(indexed)) this.indexContainer(container, depth + 1, containerOwner);
         }
     }
 

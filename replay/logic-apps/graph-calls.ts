@@ -27,16 +27,20 @@ export interface GraphCall {
  * Every Graph call of the definition, in document order. An HTTP action whose URI starts with
  * Graph's host but not with {@link graphBaseUrl} is an error: only v1.0 is checked and granted.
  * An action marked `metadata.removalMethod` is made only with that removal method: given one,
- * the calls of the other methods are left out.
+ * the calls of the other methods are left out. An action marked `metadata.privilegedGroupsOnly`
+ * is made only where privileged groups are configured: left out when `guardsPrivilegedGroups` is
+ * false. An action whose URI is a Graph link it was given (`@odata.nextLink`) names the
+ * collection it pages through in `metadata.graphPath`.
  */
-export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">, removalMethod?: RemovalMethod): GraphCall[] {
+export function graphCallsIn(definition: Pick<WorkflowDefinition, "actions">, removalMethod?: RemovalMethod, guardsPrivilegedGroups = true): GraphCall[] {
     const calls: GraphCall[] = [];
     for (const { name, action } of listActions(definition)) {
         if (action.type !== "Http") continue;
-        const method = isJsonObject(action.metadata) ? action.metadata.removalMethod : undefined;
-        if (removalMethod !== undefined && method !== undefined && method !== removalMethod) continue;
+        const metadata = isJsonObject(action.metadata) ? action.metadata : {};
+        if (removalMethod !== undefined && metadata.removalMethod !== undefined && metadata.removalMethod !== removalMethod) continue;
+        if (!guardsPrivilegedGroups && metadata.privilegedGroupsOnly === true) continue;
         const inputs = httpInputs(name, action);
-        const uri = templateText(inputs.uri);
+        const uri = typeof metadata.graphPath === "string" ? `${graphBaseUrl}${metadata.graphPath}` : templateText(inputs.uri);
         if (!uri.startsWith("https://graph.microsoft.com")) continue;
         if (!uri.startsWith(`${graphBaseUrl}/`)) {
             throw new Error(`pimguard playbook: action ${name} calls Graph outside ${graphBaseUrl}: ${uri}`);
@@ -78,8 +82,12 @@ export function graphPermissionFor(call: Pick<GraphCall, "method" | "path" | "re
  * that asked for it is also allowed by another permission of the set (RoleManagement.ReadWrite.Directory
  * covers the listing that RoleAssignmentSchedule.Read.Directory would).
  */
-export function graphPermissionsRequired(definition: Pick<WorkflowDefinition, "actions">, removalMethod: RemovalMethod): GraphPermission[] {
-    const operations = graphCallsIn(definition, removalMethod).map(operationOf);
+export function graphPermissionsRequired(
+    definition: Pick<WorkflowDefinition, "actions">,
+    removalMethod: RemovalMethod,
+    guardsPrivilegedGroups = false,
+): GraphPermission[] {
+    const operations = graphCallsIn(definition, removalMethod, guardsPrivilegedGroups).map(operationOf);
     const chosen = new Set(operations.map((operation) => operation.permissions[0]!));
     for (const permission of [...chosen].sort()) {
         const others = [...chosen].filter((other) => other !== permission);

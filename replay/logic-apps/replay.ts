@@ -21,8 +21,8 @@ export interface ReplayOptions {
     readonly directory?: DirectoryState;
     /** Default `remediate`. */
     readonly mode?: Mode;
-    /** This stack's analytics rule (ARM id). Default: the first of the incident's relatedAnalyticRuleIds. */
-    readonly analyticsRuleId?: string;
+    /** This stack's analytics rules (ARM ids). Default: the incident's relatedAnalyticRuleIds. */
+    readonly analyticsRuleIds?: readonly string[];
     /** The roles the stack enforces. Default: the stack's default list (Microsoft's PRIVILEGED roles). */
     readonly watchedRoleTemplateIds?: readonly string[];
     /** Default `adminRemove`. */
@@ -30,6 +30,8 @@ export interface ReplayOptions {
     /** The Graph application permissions the identity holds. Default: exactly what the stack grants for the removal method. */
     readonly permissions?: readonly string[];
     readonly exemptPrincipalIds?: readonly string[];
+    /** Groups allowed to hold watched roles standing (role template ids), whose members must come through PIM for Groups. Default none. */
+    readonly privilegedGroups?: readonly { readonly id: string; readonly roles: readonly string[] }[];
     /** Default true. */
     readonly revokeSessions?: boolean;
     /** Default true. */
@@ -84,7 +86,7 @@ export const replayEnvironment = {
     },
     keyVaultUri: "https://kv-pimguard-replay.vault.azure.net/",
     notificationSecretName: "pimguard-notification-webhook",
-    /** The rule the playbook is deployed for when neither the options nor the incident name one. */
+    /** The rule the playbook is deployed for when neither the options nor the incident name any. */
     analyticsRuleId:
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/alertRules/00000000-0000-0000-0000-0000000000aa",
 } as const;
@@ -96,19 +98,24 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
     const parameters = workflowParameters({
         sentinelConnection: replayEnvironment.sentinelConnection,
         identityResourceId: replayEnvironment.identityResourceId,
-        analyticsRuleId: options.analyticsRuleId ?? incident.firstRuleId ?? replayEnvironment.analyticsRuleId,
+        analyticsRuleIds: options.analyticsRuleIds ?? (incident.ruleIds.length > 0 ? incident.ruleIds : [replayEnvironment.analyticsRuleId]),
         watchedRoleTemplateIds: options.watchedRoleTemplateIds ?? defaultPolicy.privilegedRoles.map((role) => role.templateId),
         removalMethod,
         mode: options.mode ?? "remediate",
         revokeSessions: options.revokeSessions ?? true,
         closeIncidents: options.closeIncidents ?? true,
         exemptPrincipalIds: options.exemptPrincipalIds ?? [],
+        privilegedGroups: options.privilegedGroups ?? [],
         keyVaultUri: replayEnvironment.keyVaultUri,
         notificationSecretName: notifying ? replayEnvironment.notificationSecretName : "",
     });
     const secrets = new Map<string, string>(notifying ? [[replayEnvironment.notificationSecretName, options.notificationWebhookUrl!]] : []);
     const cloud = new FakeCloud(
-        new FakeGraph(options.directory ?? emptyDirectory, replayEnvironment.identityResourceId, options.permissions ?? playbookGraphAppRoles(removalMethod)),
+        new FakeGraph(
+            options.directory ?? emptyDirectory,
+            replayEnvironment.identityResourceId,
+            options.permissions ?? playbookGraphAppRoles(removalMethod, (options.privilegedGroups ?? []).length > 0),
+        ),
         new FakeSentinel({ id: incident.id, ...incident.initialState }, options.sentinelResponder ?? true),
         new FakeKeyVault(replayEnvironment.keyVaultUri, secrets, replayEnvironment.identityResourceId),
         notifying ? new FakeWebhook(options.notificationWebhookUrl!) : undefined,
@@ -138,7 +145,7 @@ export function replayIncident(options: ReplayOptions): ReplayReport {
  * The parts of the trigger body the fakes need; the rest is the playbook's to read (and to
  * reject). Property names match in any case, as Logic Apps matches them.
  */
-function checkIncident(incident: unknown): { id: string; firstRuleId?: string; initialState: { status: string; severity: string; tags: string[] } } {
+function checkIncident(incident: unknown): { id: string; ruleIds: string[]; initialState: { status: string; severity: string; tags: string[] } } {
     const object = isJsonObject(incident) ? propertyIgnoringCase(incident, "object") : undefined;
     if (!isJsonObject(object)) throw new IncidentFormatError("expected the incident trigger's body, an object with an 'object' property");
     const id = propertyIgnoringCase(object, "id");
@@ -152,10 +159,9 @@ function checkIncident(incident: unknown): { id: string; firstRuleId?: string; i
     const status = propertyIgnoringCase(properties, "status");
     const severity = propertyIgnoringCase(properties, "severity");
     const ruleIds = propertyIgnoringCase(properties, "relatedAnalyticRuleIds");
-    const firstRuleId = Array.isArray(ruleIds) && typeof ruleIds[0] === "string" ? ruleIds[0] : undefined;
     return {
         id,
-        ...(firstRuleId === undefined ? {} : { firstRuleId }),
+        ruleIds: (Array.isArray(ruleIds) ? ruleIds : []).filter((ruleId): ruleId is string => typeof ruleId === "string" && ruleId !== ""),
         initialState: {
             status: typeof status === "string" ? status : "New",
             severity: typeof severity === "string" ? severity : "Medium",

@@ -4,13 +4,16 @@
  * id, each alert's custom details a JSON string whose values are arrays of strings, and its
  * `Analytic Rule Ids` naming the rule that raised it.
  */
-import { DirectoryState, RoleAssignment } from "../../replay/logic-apps/directory-state";
+import { DirectoryState, GroupMembership, RoleAssignment } from "../../replay/logic-apps/directory-state";
 
 const workspaceId =
     "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel";
 export const ruleGuid = "9c4d7e1f-2a3b-4c5d-8e6f-0a1b2c3d4e5f";
 /** This stack's analytics rule, as the playbook is deployed for it. */
 export const ruleId = `${workspaceId}/providers/Microsoft.SecurityInsights/alertRules/${ruleGuid}`;
+/** This stack's rule for members and owners added to privileged groups. */
+export const groupRuleGuid = "4d2c8a6e-1b3f-4a5d-9c7e-2f1a0b9c8d7e";
+export const groupRuleId = `${workspaceId}/providers/Microsoft.SecurityInsights/alertRules/${groupRuleGuid}`;
 /** Another analytics rule in the same workspace. */
 export const otherRuleGuid = "2b8f6c1e-7d3a-4e59-b0c4-1a2d3e4f5a6b";
 export const otherRuleId = `${workspaceId}/providers/Microsoft.SecurityInsights/alertRules/${otherRuleGuid}`;
@@ -89,6 +92,50 @@ export function alert(spec: AlertSpec): Record<string, unknown> {
             },
         },
     };
+}
+
+export interface MembershipAlertSpec {
+    readonly principalId: string;
+    readonly groupId: string;
+    readonly accessId?: string;
+    readonly principalType?: string;
+    readonly principalName?: string;
+    readonly groupName?: string;
+    readonly exempt?: string;
+}
+
+/** An alert of the group-membership rule: who was added to which privileged group, as member or owner. */
+export function membershipAlert(spec: MembershipAlertSpec): Record<string, unknown> {
+    return alert({
+        principalId: spec.principalId,
+        roleTemplateId: "",
+        ruleGuid: groupRuleGuid,
+        customDetails: {
+            GroupId: [spec.groupId],
+            GroupName: [spec.groupName ?? "Tier 0 administrators"],
+            AccessId: [spec.accessId ?? "member"],
+            PrincipalId: [spec.principalId],
+            PrincipalType: [spec.principalType ?? "User"],
+            PrincipalName: [spec.principalName ?? "alice@contoso.com"],
+            Exempt: [spec.exempt ?? "False"],
+            Signal: ["directory"],
+            InitiatedByUpn: ["mallory@contoso.com"],
+            InitiatedByServicePrincipalId: [""],
+            InitiatedByAppName: [""],
+            CorrelationId: ["8a7b6c5d-4e3f-4210-9fed-cba987654321"],
+        },
+    });
+}
+
+/** A member or owner of a group as PIM for Groups lists it: by default added outside PIM (assigned, direct, permanent). */
+export function membership(
+    id: string,
+    groupId: string,
+    principalId: string,
+    accessId: "member" | "owner" = "member",
+    extra: Partial<GroupMembership> = {},
+): GroupMembership {
+    return { id, groupId, principalId, accessId, ...extra };
 }
 
 /** The incident trigger's body for these alerts, raised by `relatedRuleIds` (default: this stack's rule). */
