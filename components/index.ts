@@ -6,6 +6,7 @@ export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistI
 export { DetectionRule, DetectionRuleArgs, customDetailColumns, nrtApiVersion } from "./detection-rule";
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-playbook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
+export { ReconcileSweep, ReconcileSweepArgs } from "./reconcile-sweep";
 export { AuditLogStreaming, AuditLogStreamingArgs } from "./audit-log-streaming";
 export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns } from "./tamper-detection-rule";
 export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";

@@ -19,6 +19,9 @@ export const tamperQueryFile = "pimguard-tampering.kql";
 /** The Logic App definition, relative to the `playbook/` folder. */
 export const playbookDefinitionFile = "workflow.json";
 
+/** The sweep's Logic App definition, relative to the `playbook/` folder. */
+export const sweepDefinitionFile = "sweep.json";
+
 /**
  * The Microsoft Sentinel managed API (connector): its name in `managedApis/<name>` and the key
  * of the workflow definition's `$connections` parameter, which workflow.json spells out.

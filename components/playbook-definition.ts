@@ -13,8 +13,8 @@
  * never itself. What is deployed (and diffed in a preview) is the complete definition.
  */
 import { readAsset } from "./assets";
-import { isGuid, Mode, modes, RemovalMethod, removalMethods } from "./config";
-import { playbookDefinitionFile, sentinelConnectorName } from "./names";
+import { isGuid, maxSweepIntervalMinutes, maxSweepRemovalsLimit, minSweepIntervalMinutes, Mode, modes, RemovalMethod, removalMethods } from "./config";
+import { playbookDefinitionFile, sentinelConnectorName, sweepDefinitionFile } from "./names";
 import { isJsonObject, WorkflowDefinition } from "./workflow-structure";
 
 /** Every Graph call of the playbook goes to this base (v1.0 only: beta is not a contract). */
@@ -23,6 +23,25 @@ export const graphBaseUrl = "https://graph.microsoft.com/v1.0";
 /** Reads `playbook/workflow.json`, includes its shared parts and shape-checks it. */
 export function loadPlaybookDefinition(file: string = playbookDefinitionFile): WorkflowDefinition {
     return parsePlaybookDefinition(readAsset("playbook", file), (included) => readAsset("playbook", included), file);
+}
+
+/**
+ * Reads `playbook/sweep.json` with its parts, its recurrence set to `intervalMinutes`. The
+ * interval lives in the trigger, where Logic Apps reads it, not in a parameter.
+ */
+export function loadSweepDefinition(intervalMinutes: number): WorkflowDefinition {
+    if (!Number.isInteger(intervalMinutes) || intervalMinutes < minSweepIntervalMinutes || intervalMinutes > maxSweepIntervalMinutes) {
+        throw new Error(
+            `pimguard sweep: intervalMinutes ${JSON.stringify(intervalMinutes)} is not a whole number from ${minSweepIntervalMinutes} to ${maxSweepIntervalMinutes}`,
+        );
+    }
+    const definition = loadPlaybookDefinition(sweepDefinitionFile);
+    const triggers = Object.entries(definition.triggers);
+    const [name, trigger] = triggers[0] ?? [];
+    if (triggers.length !== 1 || name === undefined || !isJsonObject(trigger) || trigger.type !== "Recurrence") {
+        throw new Error(`pimguard sweep: ${sweepDefinitionFile} must have exactly one Recurrence trigger`);
+    }
+    return { ...definition, triggers: { [name]: { ...trigger, recurrence: { frequency: "Minute", interval: intervalMinutes } } } };
 }
 
 /**
@@ -199,6 +218,55 @@ export function checkReconcilePolicy(values: Omit<ReconcileParameterValues, "sen
     checkedFlag("closeIncidents", values.closeIncidents);
     normalizedExemptIds(values.exemptPrincipalIds);
     normalizedPrivilegedGroups(values.privilegedGroups, normalizedWatchedRoles(values.watchedRoleTemplateIds));
+}
+
+export interface SweepParameterValues extends Omit<ReconcileParameterValues, "watchedRoleTemplateIds"> {
+    /** The roles this stack enforces, with the names the sweep's incidents show. */
+    readonly watchedRoles: readonly { readonly templateId: string; readonly name: string }[];
+    /** The brake: the most findings one run may remediate. */
+    readonly maxRemovals: number;
+    /** The Sentinel workspace the sweep raises its incidents in. */
+    readonly workspaceResourceId: string;
+}
+
+/** The sweep's `parameters`. */
+export interface SweepWorkflowParameters extends ReconcileWorkflowParameters {
+    readonly watchedRoles: { readonly value: readonly { readonly templateId: string; readonly name: string }[] };
+    readonly maxRemovals: { readonly value: number };
+    readonly workspaceResourceId: { readonly value: string };
+}
+
+const workspacePattern = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
+
+/** The brake, 1 to 50; throws naming the value otherwise. */
+export function checkedSweepMaxRemovals(maxRemovals: number): number {
+    if (!Number.isInteger(maxRemovals) || maxRemovals < 1 || maxRemovals > maxSweepRemovalsLimit) {
+        throw new Error(`pimguard sweep: maxRemovals ${JSON.stringify(maxRemovals)} is not a whole number from 1 to ${maxSweepRemovalsLimit}`);
+    }
+    return maxRemovals;
+}
+
+/** The sweep workflow resource's `parameters` for {@link loadSweepDefinition}'s definition. */
+export function sweepWorkflowParameters(values: SweepParameterValues): SweepWorkflowParameters {
+    const watchedRoles = (Array.isArray(values.watchedRoles) ? values.watchedRoles : []).map((role, index) => {
+        if (typeof role?.templateId !== "string" || !isGuid(role.templateId.trim()) || typeof role.name !== "string" || role.name.trim() === "") {
+            throw new Error(`pimguard sweep: watchedRoles[${index}] ${JSON.stringify(role)} needs a template id (GUID) and a name`);
+        }
+        return { templateId: role.templateId.trim().toLowerCase(), name: role.name.trim() };
+    });
+    const maxRemovals = checkedSweepMaxRemovals(values.maxRemovals);
+    if (typeof values.workspaceResourceId !== "string" || !workspacePattern.test(values.workspaceResourceId)) {
+        throw new Error(
+            `pimguard sweep: workspaceResourceId ${JSON.stringify(values.workspaceResourceId)} is not a Log Analytics workspace's ARM id ` +
+                "(/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>)",
+        );
+    }
+    return {
+        ...reconcileWorkflowParameters({ ...values, watchedRoleTemplateIds: watchedRoles.map((role) => role.templateId) }),
+        watchedRoles: { value: watchedRoles },
+        maxRemovals: { value: maxRemovals },
+        workspaceResourceId: { value: values.workspaceResourceId },
+    };
 }
 
 /** The parameters the shared reconcile parts read, for either workflow. */

@@ -43,9 +43,14 @@ export interface RemediationPlaybookArgs {
  * incident trigger and incident comments go through, both authenticated by the managed identity.
  */
 export class RemediationPlaybook extends pulumi.ComponentResource {
+    /** The Logic App. */
     public readonly workflow: logic.Workflow;
+    /** The Sentinel API connection, authenticated by the managed identity; the sweep uses it too. */
     public readonly sentinelConnection: resources.Resource;
+    /** The Logic App's ARM id. */
     public readonly workflowId: pulumi.Output<string>;
+    /** The regional Sentinel managed API the connection is made for. */
+    public readonly sentinelManagedApiId: pulumi.Output<string>;
 
     constructor(name: string, args: RemediationPlaybookArgs, opts?: pulumi.ComponentResourceOptions) {
         // The plain policy values are checked before anything is declared.
@@ -53,6 +58,7 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
         super("pimguard:index:RemediationPlaybook", name, {}, opts);
         const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectorName}`;
 
+        this.sentinelManagedApiId = managedApiId;
         this.sentinelConnection = this.declareSentinelConnection(name, args, managedApiId);
         this.workflow = new logic.Workflow(
             name,

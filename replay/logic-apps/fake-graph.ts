@@ -5,6 +5,10 @@
  * - `GET /roleManagement/directory/roleAssignmentScheduleInstances?$filter=...`: PIM's view of
  *   the active assignments (whatever made them), paged with `@odata.nextLink`. The filter is
  *   parsed (`<property> eq '<value>'` joined by `and`); a filter it cannot parse is a 400.
+ *   `$expand=principal($select=id)` adds each principal as `{ "@odata.type", id }` (the docs:
+ *   "Supports $expand and $select nested in $expand for id only"; OData JSON format 4.01 §4.5.3:
+ *   an instance of a derived type, here of directoryObject, carries its `@odata.type`), or
+ *   `principal: null` for an id the directory does not hold (deleted since).
  * - `POST /roleManagement/directory/roleAssignmentScheduleRequests` with `action: adminRemove`:
  *   201 and a request with status `Revoked`. The request names only principal, role and scope,
  *   and Microsoft documents no rule for which active assignment it ends when several share
@@ -174,14 +178,39 @@ export class FakeGraph {
     }
 
     private listInstances(query: URLSearchParams): HttpResponse {
-        const unsupported = [...query.keys()].filter((key) => key !== "$filter" && key !== "$skiptoken");
+        const unsupported = [...query.keys()].filter((key) => !["$filter", "$skiptoken", "$expand"].includes(key));
         if (unsupported.length > 0)
             return graphError(400, "BadRequest", `Query option(s) ${unsupported.join(", ")} are not used by pimguard and not served by the replay.`);
+        const expand = query.get("$expand");
+        if (expand !== null && expand.replace(/\s+/g, "") !== "principal($select=id)") {
+            return graphError(
+                400,
+                "BadRequest",
+                `The replay serves $expand=principal($select=id) only (ids are all Graph expands here), not ${JSON.stringify(expand)}.`,
+            );
+        }
         const filter = query.get("$filter");
         const clauses = filter === null ? [] : parseFilter(filter, instanceFilterProperties);
         if (clauses === undefined) return graphError(400, "BadRequest", `Invalid filter clause: ${filter}`);
-        const matching = this.roleAssignments.map(asInstance).filter((instance) => clauses.every(({ property, value }) => sameId(instance[property], value)));
+        const matching = this.roleAssignments
+            .map(asInstance)
+            .filter((instance) => clauses.every(({ property, value }) => sameId(instance[property], value)))
+            .map((instance) => (expand === null ? instance : { ...instance, principal: this.expandedPrincipal(instance.principalId) }));
         return this.page(`${base}${instancesPath}`, "roleManagement/directory/roleAssignmentScheduleInstances", query, matching);
+    }
+
+    /** A directory object reduced to its id, with the derived type it is; null when the directory does not hold it. */
+    private expandedPrincipal(id: string): { "@odata.type": string; id: string } | null {
+        const has = (ids: readonly string[] | undefined) => (ids ?? []).some((candidate) => sameId(candidate, id));
+        const type =
+            has(this.state.users) || has(this.state.guests)
+                ? "user"
+                : has(this.state.servicePrincipals)
+                  ? "servicePrincipal"
+                  : has(this.state.groups)
+                    ? "group"
+                    : undefined;
+        return type === undefined ? null : { "@odata.type": `#microsoft.graph.${type}`, id: id.toLowerCase() };
     }
 
     /** One page of a collection; `@odata.nextLink` repeats the query with where the next page starts. */

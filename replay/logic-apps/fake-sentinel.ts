@@ -5,12 +5,13 @@
  *   `PUT /Incidents` `{ incidentArmId, status?, severity?, classification?, tagsToAdd?, ... }`
  *   records the update as sent and applies it (closing needs a classification, as in Sentinel).
  *   The connection must be the `azuresentinel` managed API authenticated by managed identity.
- * - Azure Resource Manager, as the sweep creates its incidents:
- *   `PUT <workspace id>/providers/Microsoft.SecurityInsights/incidents/<id>?api-version=2024-09-01`
- *   with `{ properties: { title, severity, status, description? } }` (title, severity and status
- *   are required in the REST spec's Incidents.json): 201 for a new incident, 200 for one that
- *   exists, whose properties the PUT replaces. It needs the playbook's identity with a token for
- *   https://management.azure.com/.
+ * - Azure Resource Manager, as the sweep reads and creates its incidents:
+ *   `GET <workspace id>/providers/Microsoft.SecurityInsights/incidents/<id>?api-version=2024-09-01`
+ *   answers the incident, or 404 `NotFound`; `PUT` with `{ properties: { title, severity, status,
+ *   description?, labels? } }` (title, severity and status are required in the REST spec's
+ *   Incidents.json; a label is `{ labelName, labelType }`) answers 201 for a new incident, 200 for
+ *   one that exists, whose properties the PUT replaces. It needs the playbook's identity with a
+ *   token for https://management.azure.com/.
  * Both need Microsoft Sentinel Responder (`Microsoft.SecurityInsights/incidents/*`): without it
  * every call is a 403, as ARM answers. An unknown incident, path, field or value is an error
  * answer naming it.
@@ -92,6 +93,16 @@ export class FakeSentinel {
     }
 
     /** Every incident other than the triggering one: those the run created. */
+    /** Adds an incident the workspace already holds (an earlier run's). */
+    addIncident(incident: { id: string; status: string; severity: string; tags?: string[] }): void {
+        this.incidents.set(incident.id.toLowerCase(), { ...incident, tags: [...(incident.tags ?? [])], comments: [], updates: [] });
+    }
+
+    /** Every incident, in the order they appeared. */
+    allIncidents(): SentinelIncident[] {
+        return [...this.incidents.values()];
+    }
+
     createdIncidents(): SentinelIncident[] {
         return [...this.incidents.values()].filter((incident) => incident.id !== this.triggerIncidentId);
     }
@@ -128,15 +139,23 @@ export class FakeSentinel {
         const prefix = `${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/`.toLowerCase();
         const path = decodeURIComponent(url.pathname);
         const incidentId = path.toLowerCase().startsWith(prefix) ? path.slice(prefix.length) : undefined;
-        if (request.method !== "PUT" || incidentId === undefined || incidentId.includes("/")) {
+        if (!["GET", "PUT"].includes(request.method) || incidentId === undefined || incidentId.includes("/")) {
             return connectorError(
                 404,
                 "NotFound",
-                `The replay's ARM serves PUT ${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/<id>, not ${request.method} ${path}.`,
+                `The replay's ARM serves GET and PUT ${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/<id>, not ${request.method} ${path}.`,
             );
         }
         if (!guidPattern.test(incidentId)) return connectorError(400, "BadRequest", `The incident id ${JSON.stringify(incidentId)} is not a GUID.`);
-        return this.putIncident(`${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/${incidentId}`, request.body);
+        const id = `${this.arm!.workspaceId}/providers/Microsoft.SecurityInsights/incidents/${incidentId}`;
+        if (request.method === "GET") return this.getIncident(id);
+        return this.putIncident(id, request.body);
+    }
+
+    private getIncident(id: string): HttpResponse {
+        const incident = this.incidents.get(id.toLowerCase());
+        if (incident === undefined) return connectorError(404, "NotFound", `Incident ${id.split("/").pop()} not found.`);
+        return { statusCode: 200, body: armIncident(incident) };
     }
 
     private putIncident(id: string, body: unknown): HttpResponse {
@@ -148,21 +167,21 @@ export class FakeSentinel {
         }
         if (!severities.includes(properties.severity as string)) return connectorError(400, "BadRequest", `Severity must be one of ${severities.join(", ")}.`);
         if (!statuses.includes(properties.status as string)) return connectorError(400, "BadRequest", `Status must be one of ${statuses.join(", ")}.`);
+        const labels = labelsOf(properties.labels);
+        if (labels === undefined) return connectorError(400, "BadRequest", "properties.labels must be a list of { labelName, labelType }.");
         const existing = this.incidents.get(id.toLowerCase());
         const incident: SentinelIncident = existing ?? { id, status: "New", severity: "Medium", tags: [], comments: [], updates: [] };
         incident.title = properties.title as string;
         incident.description = typeof properties.description === "string" ? properties.description : undefined;
         incident.status = properties.status as string;
         incident.severity = properties.severity as string;
+        for (const label of labels) if (!incident.tags.includes(label)) incident.tags.push(label);
         if (incident.status !== "Closed") {
             delete incident.classification;
             delete incident.classificationReasonText;
         }
         this.incidents.set(id.toLowerCase(), incident);
-        return {
-            statusCode: existing === undefined ? 201 : 200,
-            body: { id, name: id.split("/").pop(), type: "Microsoft.SecurityInsights/incidents", properties: { ...stateOf(incident), title: incident.title } },
-        };
+        return { statusCode: existing === undefined ? 201 : 200, body: armIncident(incident) };
     }
 
     private checkArmAuthentication(authentication: unknown): string | undefined {
@@ -180,6 +199,31 @@ export class FakeSentinel {
         if (incident === undefined) throw new Error("this replay has no triggering incident");
         return incident;
     }
+}
+
+/** An incident as ARM answers it; the labels are its tags. */
+function armIncident(incident: SentinelIncident): JsonObject {
+    const { status, severity, classification, tags } = incident;
+    return {
+        id: incident.id,
+        name: incident.id.split("/").pop()!,
+        type: "Microsoft.SecurityInsights/incidents",
+        properties: {
+            title: incident.title ?? "",
+            status,
+            severity,
+            ...(classification === undefined ? {} : { classification }),
+            labels: tags.map((labelName) => ({ labelName, labelType: "User" })),
+        },
+    };
+}
+
+/** Label names, or undefined when the value is not a list of { labelName, labelType }. */
+function labelsOf(value: unknown): string[] | undefined {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) return undefined;
+    const names = value.map((label) => (isJsonObject(label) && typeof label.labelName === "string" && label.labelName !== "" ? label.labelName : undefined));
+    return names.every((name): name is string => name !== undefined) ? names : undefined;
 }
 
 function stateOf(incident: SentinelIncident): IncidentState {

@@ -4,14 +4,14 @@
  * reports every call it made. Parameters go through `workflowParameters()`, the same plumbing
  * the deployed workflow resource uses.
  */
-import { loadPlaybookDefinition, workflowParameters } from "../../components/playbook-definition";
+import { loadPlaybookDefinition, loadSweepDefinition, sweepWorkflowParameters, workflowParameters } from "../../components/playbook-definition";
 import { playbookGraphAppRoles } from "../../components/azure-ids";
 import { defaultPolicy, Mode, RemovalMethod } from "../../components/config";
 import { DirectoryState, emptyDirectory } from "./directory-state";
 import { ActionRecord, ErrorInfo, runWorkflow, RunStatus } from "./engine";
 import { FakeCloud, FakeKeyVault, FakeWebhook } from "./fake-cloud";
 import { FakeGraph, GraphCall } from "./fake-graph";
-import { FakeSentinel, IncidentState } from "./fake-sentinel";
+import { FakeSentinel, IncidentState, SentinelIncident } from "./fake-sentinel";
 import { isJsonObject, JsonObject, propertyIgnoringCase } from "./values";
 
 export interface ReplayOptions {
@@ -86,6 +86,9 @@ export const replayEnvironment = {
     },
     keyVaultUri: "https://kv-pimguard-replay.vault.azure.net/",
     notificationSecretName: "pimguard-notification-webhook",
+    /** The workspace the sweep raises its incidents in. */
+    workspaceResourceId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel",
     /** The rule the playbook is deployed for when neither the options nor the incident name any. */
     analyticsRuleId:
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel/providers/Microsoft.SecurityInsights/alertRules/00000000-0000-0000-0000-0000000000aa",
@@ -169,5 +172,91 @@ function checkIncident(incident: unknown): { id: string; ruleIds: string[]; init
                 isJsonObject(label) && typeof label.labelName === "string" ? [label.labelName] : [],
             ),
         },
+    };
+}
+
+export interface SweepReplayOptions {
+    /** Default: an empty directory. */
+    readonly directory?: DirectoryState;
+    /** Default `remediate`. */
+    readonly mode?: Mode;
+    /** The roles the stack enforces. Default: the stack's default list (Microsoft's PRIVILEGED roles). */
+    readonly watchedRoles?: readonly { readonly templateId: string; readonly name: string }[];
+    /** Default `adminRemove`. */
+    readonly removalMethod?: RemovalMethod;
+    /** The Graph application permissions the identity holds. Default: exactly what the stack grants. */
+    readonly permissions?: readonly string[];
+    readonly exemptPrincipalIds?: readonly string[];
+    readonly privilegedGroups?: readonly { readonly id: string; readonly roles: readonly string[] }[];
+    /** The brake. Default: the stack's default (pimguard:sweepMaxRemovals). */
+    readonly maxRemovals?: number;
+    /** Default true. */
+    readonly revokeSessions?: boolean;
+    /** Default true. */
+    readonly closeIncidents?: boolean;
+    /** False: the identity lacks Microsoft Sentinel Responder. Default true. */
+    readonly sentinelResponder?: boolean;
+    /** Incidents the workspace already holds (an earlier run's), by their ARM id under the replay's workspace. */
+    readonly incidents?: readonly { readonly id: string; readonly status: string; readonly severity: string; readonly tags?: string[] }[];
+    readonly trace?: boolean;
+}
+
+export interface SweepReport {
+    readonly status: RunStatus;
+    readonly graphCalls: GraphCall[];
+    /** Every incident of the workspace after the run (those given, then those the sweep created), with its comments and updates. */
+    readonly incidents: SentinelIncident[];
+    readonly directory: DirectoryState;
+    readonly actionsExecuted: number;
+    readonly error?: ErrorInfo;
+    readonly trace?: ActionRecord[];
+}
+
+/** Replays the sweep (`playbook/sweep.json`, as deployed) once, as its recurrence would start it. */
+export function replaySweep(options: SweepReplayOptions = {}): SweepReport {
+    const removalMethod = options.removalMethod ?? defaultPolicy.removalMethod;
+    const privilegedGroups = options.privilegedGroups ?? [];
+    const parameters = sweepWorkflowParameters({
+        sentinelConnection: replayEnvironment.sentinelConnection,
+        identityResourceId: replayEnvironment.identityResourceId,
+        watchedRoles: options.watchedRoles ?? defaultPolicy.privilegedRoles,
+        removalMethod,
+        mode: options.mode ?? "remediate",
+        revokeSessions: options.revokeSessions ?? true,
+        closeIncidents: options.closeIncidents ?? true,
+        exemptPrincipalIds: options.exemptPrincipalIds ?? [],
+        privilegedGroups,
+        maxRemovals: options.maxRemovals ?? defaultPolicy.sweepMaxRemovals,
+        workspaceResourceId: replayEnvironment.workspaceResourceId,
+    });
+    const sentinel = new FakeSentinel(undefined, options.sentinelResponder ?? true, {
+        workspaceId: replayEnvironment.workspaceResourceId,
+        identityResourceId: replayEnvironment.identityResourceId,
+    });
+    for (const incident of options.incidents ?? []) sentinel.addIncident(incident);
+    const cloud = new FakeCloud(
+        new FakeGraph(
+            options.directory ?? emptyDirectory,
+            replayEnvironment.identityResourceId,
+            options.permissions ?? playbookGraphAppRoles(removalMethod, privilegedGroups.length > 0),
+        ),
+        sentinel,
+        new FakeKeyVault(replayEnvironment.keyVaultUri, new Map(), replayEnvironment.identityResourceId),
+        undefined,
+    );
+    const run = runWorkflow({
+        definition: loadSweepDefinition(defaultPolicy.sweepIntervalMinutes),
+        parameters: parameters as unknown as Record<string, unknown>,
+        triggerBody: null,
+        network: cloud,
+    });
+    return {
+        status: run.status,
+        graphCalls: cloud.graph.calls,
+        incidents: sentinel.allIncidents(),
+        directory: cloud.graph.snapshot(),
+        actionsExecuted: run.actionsExecuted,
+        ...(run.error === undefined ? {} : { error: run.error }),
+        ...(options.trace === true ? { trace: run.history } : {}),
     };
 }
