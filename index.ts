@@ -10,6 +10,7 @@ const guard = new PimGuard("pimguard", {
     resourceGroupName: settings.resourceGroupName,
     privilegedRoles: settings.privilegedRoles.map((role) => role.templateId),
     exemptPrincipals: settings.exemptPrincipals,
+    privilegedGroups: settings.privilegedGroups,
     mode: settings.mode,
     removalMethod: settings.removalMethod,
     revokeSessions: settings.revokeSessions,

@@ -4,6 +4,7 @@ export { PlaybookIdentity, PlaybookIdentityArgs } from "./playbook-identity";
 export { SecretsVault, SecretsVaultArgs, ExistingVault, notificationSecretName } from "./secrets-vault";
 export { SentinelWatchlist, SentinelWatchlistArgs, SentinelWorkspace, watchlistItemId } from "./sentinel-watchlist";
 export { DetectionRule, DetectionRuleArgs, customDetailColumns, nrtApiVersion } from "./detection-rule";
+export { GroupMembershipRule, GroupMembershipRuleArgs, groupMembershipCustomDetailColumns } from "./group-membership-rule";
 export { RemediationPlaybook, RemediationPlaybookArgs } from "./remediation-playbook";
 export { PlaybookAutomation, PlaybookAutomationArgs } from "./playbook-automation";
 export { ReconcileSweep, ReconcileSweepArgs } from "./reconcile-sweep";
@@ -12,4 +13,4 @@ export { TamperDetectionRule, TamperDetectionRuleArgs, tamperCustomDetailColumns
 export { ConfigError, defaultPolicy, ExemptPrincipal, GuardPolicy, GuardPolicyArgs, Mode, parseStackConfig, StackSettings, Tags } from "./config";
 export { DetectionKind, PrivilegedGroup, RemovalMethod } from "./config";
 export { DirectoryRole, privilegedBuiltInRoles, otherWatchedBuiltInRoles } from "./roles";
-export { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
+export { exemptPrincipalsWatchlistAlias, privilegedGroupsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";

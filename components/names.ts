@@ -10,8 +10,17 @@ export const privilegedRolesWatchlistAlias = "PimGuardPrivilegedRoles";
 /** Watchlist alias the detection query reads to mark break-glass accounts as exempt. */
 export const exemptPrincipalsWatchlistAlias = "PimGuardExemptPrincipals";
 
+/**
+ * Watchlist alias the group-membership query reads to know which role-assignable groups are
+ * privileged (their members and owners must come through PIM for Groups).
+ */
+export const privilegedGroupsWatchlistAlias = "PimGuardPrivilegedGroups";
+
 /** The detection query, relative to the `kql/` folder. */
 export const detectionQueryFile = "role-assigned-outside-pim.kql";
+
+/** The query for members and owners added to privileged groups outside PIM, relative to the `kql/` folder. */
+export const groupMembershipQueryFile = "member-added-to-privileged-group.kql";
 
 /** The tamper-detection query, relative to the `kql/` folder. */
 export const tamperQueryFile = "pimguard-tampering.kql";

@@ -6,7 +6,8 @@ import { AuditLogStreaming } from "./audit-log-streaming";
 import { resourceGroupId } from "./azure-ids";
 import { GuardPolicy, GuardPolicyArgs, guardPolicyFromArgs, Tags } from "./config";
 import { DetectionRule } from "./detection-rule";
-import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
+import { GroupMembershipRule } from "./group-membership-rule";
+import { exemptPrincipalsWatchlistAlias, privilegedGroupsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
 import { PlaybookAutomation } from "./playbook-automation";
 import { PlaybookIdentity } from "./playbook-identity";
 import { RemediationPlaybook } from "./remediation-playbook";
@@ -73,10 +74,20 @@ export class PimGuard extends pulumi.ComponentResource {
     get tamperDetection(): TamperDetectionRule {
         return childrenOf(this).tamperDetection;
     }
+    /** The watchlist of privileged groups, when `privilegedGroups` lists any. */
+    get privilegedGroupsWatchlist(): SentinelWatchlist | undefined {
+        return childrenOf(this).privilegedGroupsWatchlist;
+    }
+    /** The analytics rule for members and owners added to privileged groups outside PIM, when `privilegedGroups` lists any. */
+    get groupMembershipRule(): GroupMembershipRule | undefined {
+        return childrenOf(this).groupMembershipRule;
+    }
     /** The analytics rule's GUID in the workspace. */
     public readonly ruleId: pulumi.Output<string>;
     /** The analytics rule's ARM id. */
     public readonly ruleResourceId: pulumi.Output<string>;
+    /** The group-membership rule's ARM id, as Sentinel names it in incidents, when `privilegedGroups` lists any group. */
+    public readonly groupMembershipRuleResourceId?: pulumi.Output<string>;
     /** The automation rule's ARM id. */
     public readonly automationRuleId: pulumi.Output<string>;
     /** The Logic App's ARM id. */
@@ -145,6 +156,8 @@ export class PimGuard extends pulumi.ComponentResource {
             // The query reads both watchlists; create them first so the rule validates.
             { parent: this, dependsOn: [privilegedRolesWatchlist, exemptPrincipalsWatchlist] },
         );
+        const groupMembership =
+            policy.privilegedGroups.length > 0 ? this.groupMembershipDetection(name, args.workspace, policy, exemptPrincipalsWatchlist) : undefined;
         const playbook = new RemediationPlaybook(
             `${name}-playbook`,
             {
@@ -189,6 +202,7 @@ export class PimGuard extends pulumi.ComponentResource {
                     playbook.sentinelConnection.id,
                     identity.resourceId,
                     playbookGroup.id,
+                    ...(groupMembership ? [groupMembership.rule.ruleResourceId, groupMembership.watchlist.watchlist.id] : []),
                 ],
             },
             { parent: this },
@@ -203,10 +217,13 @@ export class PimGuard extends pulumi.ComponentResource {
             automation,
             auditLogStreaming,
             tamperDetection,
+            privilegedGroupsWatchlist: groupMembership?.watchlist,
+            groupMembershipRule: groupMembership?.rule,
         });
 
         this.ruleId = detectionRule.ruleId;
         this.ruleResourceId = detectionRule.ruleResourceId;
+        this.groupMembershipRuleResourceId = groupMembership?.rule.ruleResourceId;
         this.automationRuleId = automation.automationRule.id;
         this.playbookId = playbook.workflowId;
         this.identityPrincipalId = identity.principalId;
@@ -218,6 +235,7 @@ export class PimGuard extends pulumi.ComponentResource {
         this.registerOutputs({
             ruleId: this.ruleId,
             ruleResourceId: this.ruleResourceId,
+            groupMembershipRuleResourceId: this.groupMembershipRuleResourceId,
             automationRuleId: this.automationRuleId,
             playbookId: this.playbookId,
             identityPrincipalId: this.identityPrincipalId,
@@ -227,6 +245,26 @@ export class PimGuard extends pulumi.ComponentResource {
             privilegedRolesWatchlistAlias: this.privilegedRolesWatchlistAlias,
             exemptPrincipalsWatchlistAlias: this.exemptPrincipalsWatchlistAlias,
         });
+    }
+
+    /**
+     * The watchlist of privileged groups and the rule that reads it, declared only when the
+     * policy lists a group: with none, no membership can be a privileged path.
+     */
+    private groupMembershipDetection(
+        name: string,
+        workspace: SentinelWorkspace,
+        policy: GuardPolicy,
+        exemptPrincipalsWatchlist: SentinelWatchlist,
+    ): { watchlist: SentinelWatchlist; rule: GroupMembershipRule } {
+        const watchlist = new SentinelWatchlist(`${name}-privileged-groups`, privilegedGroupsWatchlistArgs(workspace, policy), { parent: this });
+        const rule = new GroupMembershipRule(
+            `${name}-group-membership`,
+            { workspace, ruleFrequencyMinutes: policy.ruleFrequencyMinutes, detection: policy.detection },
+            // The query reads both watchlists; create them first so the rule validates.
+            { parent: this, dependsOn: [watchlist, exemptPrincipalsWatchlist] },
+        );
+        return { watchlist, rule };
     }
 
     /** The group the user named, or a new one in the workspace's region. */
@@ -261,6 +299,8 @@ interface PimGuardChildren {
     automation: PlaybookAutomation;
     auditLogStreaming: AuditLogStreaming | undefined;
     tamperDetection: TamperDetectionRule;
+    privilegedGroupsWatchlist: SentinelWatchlist | undefined;
+    groupMembershipRule: GroupMembershipRule | undefined;
 }
 
 const childrenByGuard = new WeakMap<PimGuard, PimGuardChildren>();
@@ -307,5 +347,20 @@ function exemptPrincipalsWatchlistArgs(workspace: SentinelWorkspace, policy: Gua
         columns: ["PrincipalId", "Reason"],
         searchKey: "PrincipalId",
         rows: policy.exemptPrincipals.map((principal) => ({ PrincipalId: principal.id, Reason: principal.reason })),
+    };
+}
+
+/** Roles as template ids, joined by "; ": ids never change, while Microsoft has renamed roles. */
+function privilegedGroupsWatchlistArgs(workspace: SentinelWorkspace, policy: GuardPolicy) {
+    return {
+        workspace,
+        alias: privilegedGroupsWatchlistAlias,
+        displayName: "pimguard - privileged groups - PIM for Groups",
+        description:
+            "Role-assignable groups allowed to hold these roles standing; their members and owners must come through PIM for Groups. " +
+            "Managed by Pulumi; edit the stack config, not this list.",
+        columns: ["GroupId", "Roles", "Reason"],
+        searchKey: "GroupId",
+        rows: policy.privilegedGroups.map((group) => ({ GroupId: group.id, Roles: group.roles.join("; "), Reason: group.reason })),
     };
 }

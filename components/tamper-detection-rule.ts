@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as securityinsights from "@pulumi/azure-native/securityinsights";
+import { isoDuration, lateArrivalAllowanceMinutes } from "./analytics-rule-kinds";
 import { readAsset } from "./assets";
 import { ConfigError, isGuid } from "./config";
-import { isoDuration, lateArrivalAllowanceMinutes } from "./detection-rule";
 import { guidInWorkspace } from "./deterministic-guid";
 import { compactKql, kqlMinutes, kqlString, kqlStringArray, setLet } from "./kql-lets";
 import { tamperQueryFile } from "./names";

@@ -2,7 +2,14 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { readAsset } from "../components/assets";
-import { detectionQueryFile, exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias, tamperQueryFile } from "../components/names";
+import {
+    detectionQueryFile,
+    exemptPrincipalsWatchlistAlias,
+    groupMembershipQueryFile,
+    privilegedGroupsWatchlistAlias,
+    privilegedRolesWatchlistAlias,
+    tamperQueryFile,
+} from "../components/names";
 import { analyzeKql, assertCleanKql, auditLogsColumns, KqlColumn, watchlistCsvColumns } from "../replay/kql/analysis";
 
 const kqlFolder = path.join(__dirname, "..", "kql");
@@ -60,8 +67,8 @@ function letValue(text: string, name: string): string {
 }
 
 describe("the KQL shipped in kql/", () => {
-    it("includes the detection query, a hunting query and the tamper-detection query", () => {
-        expect(kqlFiles()).to.include.members([detectionQueryFile, "standing-assignments-outside-pim.kql", tamperQueryFile]);
+    it("includes the detection query, a hunting query, the group-membership query and the tamper-detection query", () => {
+        expect(kqlFiles()).to.include.members([detectionQueryFile, "standing-assignments-outside-pim.kql", groupMembershipQueryFile, tamperQueryFile]);
     });
 
     for (const file of kqlFiles()) {
@@ -72,7 +79,7 @@ describe("the KQL shipped in kql/", () => {
         it(`${file} reads only pimguard's watchlists, by their aliases`, () => {
             const aliases = [...readAsset("kql", file).matchAll(/_GetWatchlist\(\s*'([^']*)'\s*\)/g)].map((m) => m[1]);
             expect(aliases).to.have.length.above(0);
-            expect([privilegedRolesWatchlistAlias, exemptPrincipalsWatchlistAlias]).to.include.members(aliases);
+            expect([privilegedRolesWatchlistAlias, exemptPrincipalsWatchlistAlias, privilegedGroupsWatchlistAlias]).to.include.members(aliases);
         });
 
         it(`${file} never reads audit fields by array position`, () => {

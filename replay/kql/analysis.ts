@@ -1,7 +1,7 @@
 /**
  * Compiles KQL with Microsoft's own Kusto.Language (the engine behind the Sentinel and Azure Data
  * Explorer editors) against the schema pimguard's queries run on: the AuditLogs, AzureActivity and
- * SentinelHealth tables as documented, the two pimguard watchlists as `_GetWatchlist(alias)` returns them, and the built-ins such as
+ * SentinelHealth tables as documented, pimguard's watchlists as `_GetWatchlist(alias)` returns them, and the built-ins such as
  * `ingestion_time()`. Tests use it to prove the shipped queries bind without a single diagnostic
  * and return the columns the analytics rule maps; the KQL replay engine walks the bound tree.
  *
@@ -10,7 +10,7 @@
  * to `loadKustoLanguage`.
  */
 import * as path from "path";
-import { exemptPrincipalsWatchlistAlias, privilegedRolesWatchlistAlias } from "../../components/names";
+import { exemptPrincipalsWatchlistAlias, privilegedGroupsWatchlistAlias, privilegedRolesWatchlistAlias } from "../../components/names";
 
 // ---------------------------------------------------------------------------------------------
 // Public result types
@@ -258,7 +258,7 @@ export const workspaceTables: Readonly<Record<string, readonly KqlColumn[]>> = {
 };
 
 /** The aliases pimguard's queries may pass to `_GetWatchlist`. */
-export type WatchlistAlias = typeof privilegedRolesWatchlistAlias | typeof exemptPrincipalsWatchlistAlias;
+export type WatchlistAlias = typeof privilegedRolesWatchlistAlias | typeof exemptPrincipalsWatchlistAlias | typeof privilegedGroupsWatchlistAlias;
 
 /**
  * The columns `_GetWatchlist` always returns. Sentinel unpacks each item's own columns from its
@@ -277,6 +277,7 @@ export const watchlistSystemColumns: readonly KqlColumn[] = [
 export const watchlistCsvColumns: Readonly<Record<WatchlistAlias, readonly string[]>> = {
     [privilegedRolesWatchlistAlias]: ["RoleTemplateId", "RoleName"],
     [exemptPrincipalsWatchlistAlias]: ["PrincipalId", "Reason"],
+    [privilegedGroupsWatchlistAlias]: ["GroupId", "Roles", "Reason"],
 };
 
 function isWatchlistAlias(value: unknown): value is WatchlistAlias {

@@ -19,7 +19,8 @@ Evaluates a KQL query offline on recorded rows and prints the result rows as a J
                         ingestion_time() returns (default: the row's TimeGenerated).
   --watchlist A=F.csv   what _GetWatchlist('A') returns: the CSV the stack deploys
                         (PimGuardPrivilegedRoles: RoleTemplateId,RoleName;
-                        PimGuardExemptPrincipals: PrincipalId,Reason). A watchlist not given is EMPTY.
+                        PimGuardExemptPrincipals: PrincipalId,Reason;
+                        PimGuardPrivilegedGroups: GroupId,Roles,Reason). A watchlist not given is EMPTY.
   --now T               when the query runs: now() and ago() count from T, and rows ingested after T
                         are not there yet. Default: the latest ingestion time among the rows.
   --ingested-after T    only rows ingested after T are in the tables: how Sentinel runs a
