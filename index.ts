@@ -17,7 +17,6 @@ const guard = new PimGuard("pimguard", {
     closeIncidents: settings.closeIncidents,
     ruleFrequencyMinutes: settings.ruleFrequencyMinutes,
     detection: settings.detection,
-    privilegedGroups: settings.privilegedGroups,
     sweepIntervalMinutes: settings.sweepIntervalMinutes,
     sweepMaxRemovals: settings.sweepMaxRemovals,
     notificationWebhookUrl: settings.notificationWebhookUrl === undefined ? undefined : pulumi.secret(settings.notificationWebhookUrl),
