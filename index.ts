@@ -26,8 +26,10 @@ const guard = new PimGuard("pimguard", {
 
 export const ruleId = guard.ruleId;
 export const ruleResourceId = guard.ruleResourceId;
+export const groupMembershipRuleResourceId = guard.groupMembershipRuleResourceId;
 export const automationRuleId = guard.automationRuleId;
 export const playbookId = guard.playbookId;
+export const sweepId = guard.sweepId;
 export const identityPrincipalId = guard.identityPrincipalId;
 export const identityClientId = guard.identityClientId;
 export const vaultUri = guard.vaultUri;

@@ -10,6 +10,7 @@ import { GroupMembershipRule } from "./group-membership-rule";
 import { exemptPrincipalsWatchlistAlias, privilegedGroupsWatchlistAlias, privilegedRolesWatchlistAlias } from "./names";
 import { PlaybookAutomation } from "./playbook-automation";
 import { PlaybookIdentity } from "./playbook-identity";
+import { ReconcileSweep } from "./reconcile-sweep";
 import { RemediationPlaybook } from "./remediation-playbook";
 import { ExistingVault, SecretsVault } from "./secrets-vault";
 import { SentinelWatchlist, SentinelWorkspace } from "./sentinel-watchlist";
@@ -82,6 +83,10 @@ export class PimGuard extends pulumi.ComponentResource {
     get groupMembershipRule(): GroupMembershipRule | undefined {
         return childrenOf(this).groupMembershipRule;
     }
+    /** The sweep, the safety net for missed alerts; undefined when `sweepIntervalMinutes` is 0. */
+    get sweep(): ReconcileSweep | undefined {
+        return childrenOf(this).sweep;
+    }
     /** The analytics rule's GUID in the workspace. */
     public readonly ruleId: pulumi.Output<string>;
     /** The analytics rule's ARM id. */
@@ -90,6 +95,8 @@ export class PimGuard extends pulumi.ComponentResource {
     public readonly groupMembershipRuleResourceId?: pulumi.Output<string>;
     /** The automation rule's ARM id. */
     public readonly automationRuleId: pulumi.Output<string>;
+    /** The sweep's Logic App ARM id; undefined when the sweep is off. */
+    public readonly sweepId?: pulumi.Output<string>;
     /** The Logic App's ARM id. */
     public readonly playbookId: pulumi.Output<string>;
     /** The managed identity's object id (what Graph grants are made to). */
@@ -158,6 +165,8 @@ export class PimGuard extends pulumi.ComponentResource {
         );
         const groupMembership =
             policy.privilegedGroups.length > 0 ? this.groupMembershipDetection(name, args.workspace, policy, exemptPrincipalsWatchlist) : undefined;
+        // The playbook acts on, and the automation rules run it for, incidents of these rules only.
+        const ruleResourceIds = [detectionRule.ruleResourceId, ...(groupMembership ? [groupMembership.rule.ruleResourceId] : [])];
         const playbook = new RemediationPlaybook(
             `${name}-playbook`,
             {
@@ -165,7 +174,7 @@ export class PimGuard extends pulumi.ComponentResource {
                 ...playbookPolicyArgs(policy),
                 subscriptionId: client.subscriptionId,
                 identityResourceId: identity.resourceId,
-                analyticsRuleIds: [detectionRule.ruleResourceId],
+                analyticsRuleIds: ruleResourceIds,
                 keyVaultUri: secretsVault.vaultUri,
                 notificationSecretName: secretsVault.notificationSecretName,
             },
@@ -177,12 +186,13 @@ export class PimGuard extends pulumi.ComponentResource {
                 workspace: args.workspace,
                 subscriptionId: client.subscriptionId,
                 tenantId: client.tenantId,
-                ruleResourceId: detectionRule.ruleResourceId,
+                ruleResourceIds,
                 workflowId: playbook.workflowId,
                 playbookResourceGroupId: playbookGroup.id,
             },
             { parent: this },
         );
+        const sweep = policy.sweepIntervalMinutes > 0 ? this.reconcileSweep(name, policy, placement, identity, playbook, workspace.id) : undefined;
         const auditLogStreaming = args.streamAuditLogs
             ? new AuditLogStreaming(`${name}-auditlogs`, { workspaceId: workspace.id }, { parent: this })
             : undefined;
@@ -203,6 +213,7 @@ export class PimGuard extends pulumi.ComponentResource {
                     identity.resourceId,
                     playbookGroup.id,
                     ...(groupMembership ? [groupMembership.rule.ruleResourceId, groupMembership.watchlist.watchlist.id] : []),
+                    ...(sweep ? [sweep.workflowId] : []),
                 ],
             },
             { parent: this },
@@ -219,6 +230,7 @@ export class PimGuard extends pulumi.ComponentResource {
             tamperDetection,
             privilegedGroupsWatchlist: groupMembership?.watchlist,
             groupMembershipRule: groupMembership?.rule,
+            sweep,
         });
 
         this.ruleId = detectionRule.ruleId;
@@ -226,6 +238,7 @@ export class PimGuard extends pulumi.ComponentResource {
         this.groupMembershipRuleResourceId = groupMembership?.rule.ruleResourceId;
         this.automationRuleId = automation.automationRule.id;
         this.playbookId = playbook.workflowId;
+        this.sweepId = sweep?.workflowId;
         this.identityPrincipalId = identity.principalId;
         this.identityClientId = identity.clientId;
         this.vaultUri = secretsVault.vaultUri;
@@ -238,6 +251,7 @@ export class PimGuard extends pulumi.ComponentResource {
             groupMembershipRuleResourceId: this.groupMembershipRuleResourceId,
             automationRuleId: this.automationRuleId,
             playbookId: this.playbookId,
+            sweepId: this.sweepId,
             identityPrincipalId: this.identityPrincipalId,
             identityClientId: this.identityClientId,
             vaultUri: this.vaultUri,
@@ -265,6 +279,33 @@ export class PimGuard extends pulumi.ComponentResource {
             { parent: this, dependsOn: [watchlist, exemptPrincipalsWatchlist] },
         );
         return { watchlist, rule };
+    }
+
+    /** The sweep, run as the playbook's identity through the playbook's Sentinel connection. */
+    private reconcileSweep(
+        name: string,
+        policy: GuardPolicy,
+        placement: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; tags?: Tags },
+        identity: PlaybookIdentity,
+        playbook: RemediationPlaybook,
+        workspaceId: pulumi.Input<string>,
+    ): ReconcileSweep {
+        return new ReconcileSweep(
+            `${name}-sweep`,
+            {
+                ...placement,
+                ...playbookPolicyArgs(policy),
+                identityResourceId: identity.resourceId,
+                sentinelConnectionId: playbook.sentinelConnection.id,
+                sentinelConnectionName: playbook.sentinelConnection.name,
+                sentinelManagedApiId: playbook.sentinelManagedApiId,
+                workspaceId,
+                watchedRoles: policy.privilegedRoles,
+                intervalMinutes: policy.sweepIntervalMinutes,
+                maxRemovals: policy.sweepMaxRemovals,
+            },
+            { parent: this, dependsOn: [identity] },
+        );
     }
 
     /** The group the user named, or a new one in the workspace's region. */
@@ -301,6 +342,7 @@ interface PimGuardChildren {
     tamperDetection: TamperDetectionRule;
     privilegedGroupsWatchlist: SentinelWatchlist | undefined;
     groupMembershipRule: GroupMembershipRule | undefined;
+    sweep: ReconcileSweep | undefined;
 }
 
 const childrenByGuard = new WeakMap<PimGuard, PimGuardChildren>();

@@ -15,8 +15,8 @@ export interface PlaybookAutomationArgs {
     subscriptionId: pulumi.Input<string>;
     /** Entra tenant id of the Logic App, which the automation rule's playbook action names. */
     tenantId: pulumi.Input<string>;
-    /** The analytics rule's full ARM id: only its incidents run the playbook. */
-    ruleResourceId: pulumi.Input<string>;
+    /** The full ARM ids of pimguard's analytics rules (roles; group memberships): only their incidents run the playbook. */
+    ruleResourceIds: pulumi.Input<string>[];
     /** The Logic App's ARM id. */
     workflowId: pulumi.Input<string>;
     /** The resource group holding the Logic App; Sentinel needs rights there to run it. */
@@ -84,14 +84,14 @@ export class PlaybookAutomation extends pulumi.ComponentResource {
 type AutomationCondition =
     azureInputs.securityinsights.PropertyConditionPropertiesArgs | azureInputs.securityinsights.PropertyArrayChangedConditionPropertiesArgs;
 
-/** Incidents whose related analytics rules include this stack's rule. */
+/** Incidents whose related analytics rules include one of this stack's rules (several values: any of them). */
 function ofThisRule(args: PlaybookAutomationArgs): azureInputs.securityinsights.PropertyConditionPropertiesArgs {
     return {
         conditionType: "Property",
         conditionProperties: {
             propertyName: securityinsights.AutomationRulePropertyConditionSupportedProperty.IncidentRelatedAnalyticRuleIds,
             operator: securityinsights.AutomationRulePropertyConditionSupportedOperator.Contains,
-            propertyValues: [args.ruleResourceId],
+            propertyValues: args.ruleResourceIds,
         },
     };
 }

@@ -331,7 +331,7 @@ describe("pimguard as a component package for Python, Go, .NET and YAML programs
         });
 
         it("applied the Python program's choices: report-only, its custom role, the webhook kept secret", function () {
-            const workflow = fromPython.single("azure-native:logic:Workflow");
+            const workflow = fromPython.playbookWorkflow();
             expect(workflow.inputs.parameters.mode.value).to.equal("reportOnly");
             const roleRows = fromPython.ofType("azure-native:securityinsights:WatchlistItem").map((item) => item.inputs.itemsKeyValue);
             expect(roleRows).to.deep.include({ RoleTemplateId: custom.templateId, RoleName: custom.name });

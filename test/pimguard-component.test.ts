@@ -111,7 +111,7 @@ describe("PimGuard imported by another program", () => {
             .find((assignment) => assignment.inputs.roleDefinitionId.endsWith("/4633458b-17de-408a-b874-0445c86b69e6"));
         expect(secretsUser?.inputs.scope).to.equal(existingVault.id);
         expect(run.outputs.vaultUri).to.equal(existingVault.vaultUri);
-        expect(run.single("azure-native:logic:Workflow").inputs.parameters.keyVaultUri.value).to.equal(existingVault.vaultUri);
+        expect(run.playbookWorkflow().inputs.parameters.keyVaultUri.value).to.equal(existingVault.vaultUri);
     });
 });
 
@@ -147,7 +147,7 @@ describe("PimGuard's surface", () => {
         const run = await runProgram(() => {
             new PimGuard("guard", { workspace, tags: { owner: pulumi.output("identity-security"), costCenter: "4711" } });
         });
-        expect(run.single("azure-native:logic:Workflow").inputs.tags).to.deep.equal({ owner: "identity-security", costCenter: "4711" });
+        expect(run.playbookWorkflow().inputs.tags).to.deep.equal({ owner: "identity-security", costCenter: "4711" });
         expect(run.single("azure-native:managedidentity:UserAssignedIdentity").inputs.tags).to.deep.equal({ owner: "identity-security", costCenter: "4711" });
     });
 

@@ -71,11 +71,11 @@ describe("the deployed playbook and the identity it runs as", () => {
     });
 
     it("the workflow resource deploys the definition from playbook/ unchanged", () => {
-        expect(run.single("azure-native:logic:Workflow").inputs.definition).to.deep.equal(JSON.parse(JSON.stringify(definition)));
+        expect(run.playbookWorkflow().inputs.definition).to.deep.equal(JSON.parse(JSON.stringify(definition)));
     });
 
     it("the workflow resource gives a value for every definition parameter and nothing else", () => {
-        const deployed = Object.keys(run.single("azure-native:logic:Workflow").inputs.parameters).sort();
+        const deployed = Object.keys(run.playbookWorkflow().inputs.parameters).sort();
         expect(deployed).to.deep.equal(Object.keys(definition.parameters).sort());
     });
 
@@ -91,7 +91,7 @@ describe("the deployed playbook and the identity it runs as", () => {
         listActions(definition).forEach(({ action }) => collect(action.inputs));
         expect([...used]).to.deep.equal(["azuresentinel"]);
 
-        const wired = run.single("azure-native:logic:Workflow").inputs.parameters.$connections.value;
+        const wired = run.playbookWorkflow().inputs.parameters.$connections.value;
         const connection = run.single("azure-native:resources:Resource");
         for (const name of used) {
             expect(wired[name]?.connectionId, name).to.equal(connection.id);

@@ -260,7 +260,7 @@ describe("the policy pack (policy/): pimguard's posture on any stack that uses i
             const automation = stack.named(types.automationRule, "pimguard-automation");
             const triggeringLogic = { ...automation.inputs.triggeringLogic, isEnabled: false };
             expect((await judge(policy, altered(automation, { triggeringLogic }))).violations[0]).to.contain("triggeringLogic.isEnabled");
-            const workflow = stack.single(types.workflow);
+            const workflow = stack.playbookWorkflow();
             expect((await judge(policy, altered(workflow, { state: "Disabled" }))).violations[0]).to.contain('state "Disabled"');
         });
     });

@@ -104,6 +104,7 @@ describe("the pimguard stack", function () {
                     "PimGuard",
                     "PlaybookAutomation",
                     "PlaybookIdentity",
+                    "ReconcileSweep",
                     "RemediationPlaybook",
                     "SecretsVault",
                     "SentinelWatchlist",
@@ -116,7 +117,7 @@ describe("the pimguard stack", function () {
         it("exports what a user needs to find the deployed pieces", () => {
             expect(run.outputs.ruleId).to.match(guid);
             expect(run.outputs.ruleResourceId).to.equal(run.named(types.rule, "pimguard-detection").id);
-            expect(run.outputs.playbookId).to.equal(run.single(types.workflow).id);
+            expect(run.outputs.playbookId).to.equal(run.playbookWorkflow().id);
             expect(run.ofType(types.automationRule).map((rule) => rule.id)).to.include(run.outputs.automationRuleId);
             expect(run.outputs.identityPrincipalId).to.match(guid);
             expect(run.outputs.vaultUri).to.match(/^https:\/\/kv-pimguard-[a-z0-9]{6}\.vault\.azure\.net\/$/);
@@ -127,16 +128,17 @@ describe("the pimguard stack", function () {
         it("puts the playbook side in a new resource group in the workspace's region when none is configured", () => {
             const group = run.single(types.resourceGroup);
             expect(group.inputs.location).to.equal(workspaceLocation);
-            expect(run.single(types.workflow).inputs.resourceGroupName).to.equal(run.outputs.resourceGroupName);
-            expect(run.single(types.workflow).inputs.location).to.equal(workspaceLocation);
+            expect(run.playbookWorkflow().inputs.resourceGroupName).to.equal(run.outputs.resourceGroupName);
+            expect(run.playbookWorkflow().inputs.location).to.equal(workspaceLocation);
         });
 
         it("uses a configured resource group instead of creating one", async () => {
             const withGroup = await runStack({ ...minimalConfig, "pimguard:resourceGroupName": "rg-pimguard-prod" });
             expect(withGroup.ofType(types.resourceGroup)).to.have.length(0);
-            for (const type of [types.identity, types.vault, types.workflow, types.genericResource]) {
+            for (const type of [types.identity, types.vault, types.genericResource]) {
                 expect(withGroup.single(type).inputs.resourceGroupName, type).to.equal("rg-pimguard-prod");
             }
+            for (const workflow of withGroup.ofType(types.workflow)) expect(workflow.inputs.resourceGroupName, workflow.name).to.equal("rg-pimguard-prod");
             expect(roleAssignmentFor(withGroup, roleIds.sentinelAutomationContributor).inputs.scope).to.equal(
                 `/subscriptions/${subscriptionId}/resourceGroups/rg-pimguard-prod`,
             );
@@ -155,7 +157,7 @@ describe("the pimguard stack", function () {
         it("is a user-assigned managed identity beside the playbook", () => {
             const identity = run.single(types.identity);
             expect(identity.inputs.location).to.equal(workspaceLocation);
-            expect(run.single(types.workflow).inputs.identity).to.deep.equal({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
+            expect(run.playbookWorkflow().inputs.identity).to.deep.equal({ type: "UserAssigned", userAssignedIdentities: [identity.id] });
         });
 
         it("holds exactly the Graph app roles to read PIM's view, remove through PIM, read users and revoke sessions, on Graph's service principal", () => {
@@ -242,7 +244,7 @@ describe("the pimguard stack", function () {
 
         it("holds no secret when no webhook is configured, and tells the playbook so", () => {
             expect(run.ofType(types.secret)).to.have.length(0);
-            expect(run.single(types.workflow).inputs.parameters.notificationSecretName.value).to.equal("");
+            expect(run.playbookWorkflow().inputs.parameters.notificationSecretName.value).to.equal("");
         });
 
         it("keeps a configured webhook URL a secret from config to vault, out of the workflow and the outputs", async () => {
@@ -251,9 +253,9 @@ describe("the pimguard stack", function () {
             const secret = withWebhook.single(types.secret);
             expect(isSecretInput(secret.inputs.properties)).to.equal(true);
             expect(secret.inputs.vaultName).to.equal(withWebhook.single(types.vault).inputs.vaultName);
-            const workflowParameters = withWebhook.single(types.workflow).inputs.parameters;
+            const workflowParameters = withWebhook.playbookWorkflow().inputs.parameters;
             expect(workflowParameters.notificationSecretName.value).to.equal(secret.inputs.secretName);
-            expect(JSON.stringify(withWebhook.single(types.workflow).inputs)).not.to.contain("very-secret-token");
+            expect(JSON.stringify(withWebhook.playbookWorkflow().inputs)).not.to.contain("very-secret-token");
             expect(JSON.stringify(withWebhook.outputs)).not.to.contain("very-secret-token");
         });
     });
@@ -396,7 +398,7 @@ describe("the pimguard stack", function () {
         });
 
         it("wires $connections.azuresentinel to that connection, authenticated as the identity", () => {
-            const parameters = run.single(types.workflow).inputs.parameters;
+            const parameters = run.playbookWorkflow().inputs.parameters;
             const identityId = run.single(types.identity).id;
             const sentinel = parameters.$connections.value.azuresentinel;
             expect(sentinel.connectionId).to.equal(run.single(types.genericResource).id);
@@ -406,7 +408,7 @@ describe("the pimguard stack", function () {
         });
 
         it("is enabled and carries the deployment's policy as workflow parameters", () => {
-            const workflow = run.single(types.workflow);
+            const workflow = run.playbookWorkflow();
             expect(workflow.inputs.state).to.equal("Enabled");
             expect(workflow.inputs.parameters.mode.value).to.equal("remediate");
             expect(workflow.inputs.parameters.revokeSessions.value).to.equal(true);
@@ -439,7 +441,7 @@ describe("the pimguard stack", function () {
             ]);
             for (const rule of rules) {
                 expect(rule.actions).to.deep.equal([
-                    { actionType: "RunPlaybook", order: 1, actionConfiguration: { logicAppResourceId: run.single(types.workflow).id, tenantId } },
+                    { actionType: "RunPlaybook", order: 1, actionConfiguration: { logicAppResourceId: run.playbookWorkflow().id, tenantId } },
                 ]);
                 expect(rule.automationRuleId).to.match(guid);
             }
@@ -447,7 +449,7 @@ describe("the pimguard stack", function () {
         });
 
         it("tells the playbook which rule it serves and which roles it enforces, from config rather than the watchlist", () => {
-            const parameters = run.single(types.workflow).inputs.parameters;
+            const parameters = run.playbookWorkflow().inputs.parameters;
             expect(parameters.analyticsRuleIds.value).to.deep.equal([run.named(types.rule, "pimguard-detection").id]);
             expect(parameters.watchedRoleTemplateIds.value).to.deep.equal(privilegedBuiltInRoles.map((role) => role.templateId));
             expect(parameters.removalMethod.value).to.equal("adminRemove");
@@ -473,17 +475,19 @@ describe("the pimguard stack", function () {
             return [...keys].filter((name) => before.get(name) !== after.get(name)).sort();
         }
 
-        it("an exemption adds one exemptions watchlist item and changes the playbook's own copy", async () => {
+        it("an exemption adds one exemptions watchlist item and changes the playbook's and the sweep's own copies", async () => {
             expect(await changedBy({ "pimguard:exemptPrincipals": JSON.stringify([breakGlass]) })).to.deep.equal([
                 `${types.workflow}::pimguard-playbook`,
+                `${types.workflow}::pimguard-sweep`,
                 `${types.watchlistItem}::pimguard-exempt-principals-${breakGlass.id}`,
             ]);
         });
 
-        it("narrowing the role list removes the other roles' items and changes the playbook's own copy, nothing else", async () => {
+        it("narrowing the role list removes the other roles' items and changes the playbook's and the sweep's own copies, nothing else", async () => {
             const changed = await changedBy({ "pimguard:privilegedRoles": JSON.stringify(["Global Administrator"]) });
             const expected = [
                 `${types.workflow}::pimguard-playbook`,
+                `${types.workflow}::pimguard-sweep`,
                 ...privilegedBuiltInRoles
                     .filter((role) => role.name !== "Global Administrator")
                     .map((role) => `${types.watchlistItem}::pimguard-privileged-roles-${role.templateId}`),
@@ -491,8 +495,17 @@ describe("the pimguard stack", function () {
             expect(changed).to.deep.equal(expected);
         });
 
-        it("report-only mode changes only the playbook", async () => {
-            expect(await changedBy({ "pimguard:mode": "reportOnly" })).to.deep.equal([`${types.workflow}::pimguard-playbook`]);
+        it("report-only mode changes only the playbook and the sweep", async () => {
+            expect(await changedBy({ "pimguard:mode": "reportOnly" })).to.deep.equal([
+                `${types.workflow}::pimguard-playbook`,
+                `${types.workflow}::pimguard-sweep`,
+            ]);
+        });
+
+        it("the sweep's interval and brake change only the sweep", async () => {
+            expect(await changedBy({ "pimguard:sweepIntervalMinutes": "30", "pimguard:sweepMaxRemovals": "5" })).to.deep.equal([
+                `${types.workflow}::pimguard-sweep`,
+            ]);
         });
 
         it("the rule frequency changes only the analytics rule", async () => {

@@ -62,7 +62,7 @@ describe("the tamper-detection rule as the stack deploys it", () => {
             expect(rows).to.have.length(1);
             expect(rows[0]).to.include({
                 TamperKind: "azureResource",
-                Target: run.single("azure-native:logic:Workflow").id.toLowerCase(),
+                Target: run.playbookWorkflow().id.toLowerCase(),
                 Operation: "microsoft.logic/workflows/disable/action",
                 ...eve,
             });
@@ -217,7 +217,7 @@ describe("the tamper-detection rule as the stack deploys it", () => {
                 detectionRule(run),
                 ...run.ofType("azure-native:securityinsights:AutomationRule"),
                 ...run.ofType("azure-native:securityinsights:Watchlist"),
-                run.single("azure-native:logic:Workflow"),
+                run.playbookWorkflow(),
                 run.single("azure-native:resources:Resource"),
                 run.single("azure-native:managedidentity:UserAssignedIdentity"),
                 run.single("azure-native:resources:ResourceGroup"),

@@ -39,6 +39,8 @@ export interface StackRun {
     single(type: string): DeclaredResource;
     /** The declared resource of this type with this name (e.g. "pimguard-detection"); fails if there is none. */
     named(type: string, name: string): DeclaredResource;
+    /** The incident playbook's Logic App (the sweep's is another Workflow); fails unless there is exactly one. */
+    playbookWorkflow(): DeclaredResource;
 }
 
 /** The smallest valid stack config. */
@@ -140,6 +142,13 @@ async function runUnderMocks(program: Program, config: Record<string, string>, s
                 throw new Error(`expected exactly one ${type}, found ${found.length}`);
             }
             return found[0];
+        },
+        playbookWorkflow() {
+            const found = declared.filter(
+                (resource) => resource.type === "azure-native:logic:Workflow" && resource.parentType === "pimguard:index:RemediationPlaybook",
+            );
+            if (found.length !== 1) throw new Error(`expected exactly one playbook workflow, found ${found.length}`);
+            return found[0]!;
         },
         named(type, name) {
             const found = declared.find((resource) => resource.type === type && resource.name === name);
