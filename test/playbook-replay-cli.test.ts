@@ -107,9 +107,37 @@ describe("npm run playbook:replay", () => {
     it("documents its options in --help", () => {
         const result = command("--help");
         expect(result.code).to.equal(0);
-        for (const option of ["--directory", "--mode", "--exempt", "--revoke-sessions", "--close-incidents", "--notify", "--trace"]) {
+        for (const option of [
+            "--directory",
+            "--mode",
+            "--exempt",
+            "--privileged-group",
+            "--revoke-sessions",
+            "--close-incidents",
+            "--notify",
+            "--trace",
+            "--sweep",
+            "--max-removals",
+        ]) {
             expect(result.stdout).to.include(option);
         }
+    });
+
+    it("--sweep replays the sweep on the directory instead of an incident, with its brake", () => {
+        const result = command("--sweep", "--directory", fixturePath("directory", "tenant"), "--mode", "reportOnly", "--max-removals", "5");
+        expect(result.code, result.stderr).to.equal(0);
+        const report = JSON.parse(result.stdout) as { status: string; incidents: { title: string; comments: string[] }[]; directory: unknown };
+        expect(report).to.include.all.keys("status", "graphCalls", "incidents", "directory", "actionsExecuted");
+        expect(report.incidents.length).to.be.above(0);
+        expect(report.incidents.every((incident) => incident.comments[0]!.includes("Report-only"))).to.equal(true);
+        expect(JSON.stringify(report.directory)).to.include(assignments.aliceGlobalAdmin);
+    });
+
+    it("refuses an incident file with --sweep, and --max-removals without it or out of range", () => {
+        expect(command("--sweep", fixturePath("incidents", "user-global-admin")).code).to.equal(2);
+        expect(command(fixturePath("incidents", "user-global-admin"), "--max-removals", "5").stderr).to.include("use it with --sweep");
+        expect(command("--sweep", "--max-removals", "0").stderr).to.include("--max-removals must be a whole number from 1 to 50");
+        expect(command("--sweep", "--privileged-group", "not-a-guid:x").stderr).to.include("--privileged-group needs a group object id");
     });
 
     it("collects repeated --exempt options in order", () => {

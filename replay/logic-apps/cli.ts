@@ -9,9 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { isGuid, Mode, RemovalMethod, removalMethods } from "../../components/config";
 import { DirectoryState, DirectoryStateError, parseDirectoryState } from "./directory-state";
-import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport } from "./replay";
+import { findRoleByTemplateId } from "../../components/roles";
+import { IncidentFormatError, replayIncident, ReplayOptions, ReplayReport, replaySweep, SweepReplayOptions, SweepReport } from "./replay";
 
 const usage = `Usage: npm run --silent playbook:replay -- <incident.json> [options]
+       npm run --silent playbook:replay -- --sweep [options]
 
 Runs playbook/workflow.json (the definition that is deployed) against a Sentinel incident,
 a fake Microsoft Graph directory and fake Sentinel / Key Vault services, and prints one JSON
@@ -19,6 +21,9 @@ report: status, graphCalls, comments, incidentUpdates, notifications, directory,
 actionsExecuted, incident.
 
   <incident.json>                 the body Sentinel's incident trigger delivers
+  --sweep                         run playbook/sweep.json once instead (no incident); the report
+                                  lists every incident of the workspace with its comments
+  --max-removals <n>              the sweep's brake, 1 to 50 (default 3)
   --directory <state.json>        the fake directory: { roleAssignments, groupMemberships,
                                   users, guests, servicePrincipals, groups, faults, pageSize }
                                   (default: empty)
@@ -75,6 +80,9 @@ export interface ReplayArguments {
     readonly notificationWebhookUrl?: string;
     readonly trace: boolean;
     readonly help: boolean;
+    /** Replay the sweep instead of the incident playbook. */
+    readonly sweep: boolean;
+    readonly maxRemovals?: number;
 }
 
 const valueOptions = [
@@ -89,6 +97,7 @@ const valueOptions = [
     "--revoke-sessions",
     "--close-incidents",
     "--notify",
+    "--max-removals",
 ];
 
 /** Parses the command line (`--name value` or `--name=value`). */
@@ -97,10 +106,12 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
     const values = new Map<string, string[]>();
     let trace = false;
     let help = false;
+    let sweep = false;
     for (let index = 0; index < args.length; index += 1) {
         const arg = args[index]!;
         if (arg === "--help" || arg === "-h") help = true;
         else if (arg === "--trace") trace = true;
+        else if (arg === "--sweep") sweep = true;
         else if (arg.startsWith("--")) {
             const [name, inline] = splitOption(arg);
             if (!valueOptions.includes(name)) throw new UsageError(`unknown option ${name}`);
@@ -110,8 +121,21 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
         } else positional.push(arg);
     }
     if (help)
-        return { incidentFile: "", mode: "remediate", exemptPrincipalIds: [], privilegedGroups: [], revokeSessions: true, closeIncidents: true, trace, help };
-    if (positional.length !== 1) throw new UsageError(`expected one incident file, got ${positional.length === 0 ? "none" : positional.join(", ")}`);
+        return {
+            incidentFile: "",
+            mode: "remediate",
+            exemptPrincipalIds: [],
+            privilegedGroups: [],
+            revokeSessions: true,
+            closeIncidents: true,
+            trace,
+            help,
+            sweep,
+        };
+    if (sweep && positional.length > 0) throw new UsageError(`--sweep takes no incident file, got ${positional.join(", ")}`);
+    if (!sweep && positional.length !== 1) throw new UsageError(`expected one incident file, got ${positional.length === 0 ? "none" : positional.join(", ")}`);
+    const maxRemovals = single(values, "--max-removals");
+    if (maxRemovals !== undefined && !sweep) throw new UsageError("--max-removals is the sweep's brake: use it with --sweep");
     const notify = single(values, "--notify");
     const directoryFile = single(values, "--directory");
     const ruleIds = values.get("--rule-id");
@@ -119,7 +143,9 @@ export function parseReplayArguments(args: readonly string[]): ReplayArguments {
     const permissions = single(values, "--permissions");
     const removalMethod = single(values, "--removal-method");
     return {
-        incidentFile: positional[0]!,
+        incidentFile: positional[0] ?? "",
+        sweep,
+        ...(maxRemovals === undefined ? {} : { maxRemovals: maxRemovalsOf(maxRemovals) }),
         ...(directoryFile === undefined ? {} : { directoryFile }),
         mode: modeOf(single(values, "--mode")),
         ...(ruleIds === undefined ? {} : { analyticsRuleIds: ruleIds.map(checkRuleId) }),
@@ -166,6 +192,13 @@ function checkObjectId(value: string): string {
 function checkGuid(option: string, value: string, what = "a role template id (a GUID)"): string {
     if (!isGuid(value)) throw new UsageError(`${option} needs ${what}, not ${JSON.stringify(value)}`);
     return value;
+}
+
+function maxRemovalsOf(value: string): number {
+    const count = Number(value);
+    if (!/^\d+$/.test(value) || count < 1 || count > 50)
+        throw new UsageError(`--max-removals must be a whole number from 1 to 50, not ${JSON.stringify(value)}`);
+    return count;
 }
 
 function privilegedGroupOf(value: string): { id: string; roles: string[] } {
@@ -247,11 +280,16 @@ export function runReplayCommand(
     out: (text: string) => void,
     err: (text: string) => void,
     replay: (options: ReplayOptions) => ReplayReport = replayIncident,
+    sweep: (options: SweepReplayOptions) => SweepReport = replaySweep,
 ): number {
     try {
         const parsed = parseReplayArguments(args);
         if (parsed.help) {
             out(usage);
+            return 0;
+        }
+        if (parsed.sweep) {
+            out(JSON.stringify(sweep(sweepOptions(parsed, baseDirectory)), null, 2));
             return 0;
         }
         const options: ReplayOptions = {
@@ -276,6 +314,24 @@ export function runReplayCommand(
         err(`playbook:replay: ${(error as Error).message}${error instanceof UsageError ? "\n(--help lists the options)" : ""}`);
         return inputProblem ? 2 : 1;
     }
+}
+
+/** The sweep's options from the same arguments; the roles are given by id, named as the stack names them. */
+function sweepOptions(parsed: ReplayArguments, baseDirectory: string): SweepReplayOptions {
+    const watched = parsed.watchedRoleTemplateIds?.map((id) => ({ templateId: id, name: findRoleByTemplateId(id)?.name ?? id }));
+    return {
+        ...(parsed.directoryFile === undefined ? {} : { directory: readDirectory(parsed.directoryFile, baseDirectory) }),
+        mode: parsed.mode,
+        ...(watched === undefined ? {} : { watchedRoles: watched }),
+        ...(parsed.permissions === undefined ? {} : { permissions: parsed.permissions }),
+        ...(parsed.removalMethod === undefined ? {} : { removalMethod: parsed.removalMethod }),
+        ...(parsed.maxRemovals === undefined ? {} : { maxRemovals: parsed.maxRemovals }),
+        exemptPrincipalIds: parsed.exemptPrincipalIds,
+        privilegedGroups: parsed.privilegedGroups,
+        revokeSessions: parsed.revokeSessions,
+        closeIncidents: parsed.closeIncidents,
+        trace: parsed.trace,
+    };
 }
 
 if (require.main === module) {
