@@ -62,7 +62,7 @@ export class GroupMembershipRule extends pulumi.ComponentResource {
 const ruleDescription =
     "A member or owner was added to a privileged role-assignable group (the PimGuardPrivilegedGroups watchlist) outside " +
     "PIM for Groups: a standing path to the directory roles the group holds, without just-in-time activation, MFA or " +
-    "approval. pimguard's playbook removes the membership; exemptions do not apply to privileged groups.";
+    "approval. pimguard's playbook removes the membership unless the principal is exempt (never for a group).";
 
 // Five mappings, as for the role rule: the principal added, as an Account by its Entra object id
 // (for users, service principals and groups alike); who added it, as one Account (a record is

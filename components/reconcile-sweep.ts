@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as logic from "@pulumi/azure-native/logic";
-import { Mode, PrivilegedGroup, RemovalMethod, Tags } from "./config";
+import { Tags } from "./config";
 import { checkedSweepMaxRemovals, checkReconcilePolicy, loadSweepDefinition, sweepWorkflowParameters } from "./playbook-definition";
+import { ReconcilePolicyArgs, reconcilePolicyValues } from "./remediation-playbook";
 import { DirectoryRole } from "./roles";
 
-export interface ReconcileSweepArgs {
+export interface ReconcileSweepArgs extends ReconcilePolicyArgs {
     /** Resource group of the sweep's Logic App: Tier 0, like the playbook's. */
     resourceGroupName: pulumi.Input<string>;
     /** Azure region of the Logic App. */
@@ -25,18 +26,6 @@ export interface ReconcileSweepArgs {
     intervalMinutes: number;
     /** The brake: at most this many findings are remediated per run (1 to 50); the rest are reported and escalated. */
     maxRemovals: number;
-    /** `remediate` removes standing access; `reportOnly` changes nothing and reports everything. */
-    mode: Mode;
-    /** `adminRemove` (PIM's remove request, the default) or the opt-in `roleAssignmentDelete`. */
-    removalMethod?: RemovalMethod;
-    /** Revoke a user's sign-in sessions after removing access. */
-    revokeSessions: boolean;
-    /** Close a finding's incident when nothing of it is left standing. */
-    closeIncidents: boolean;
-    /** Object ids the sweep never removes (break-glass accounts); never honoured for a group. */
-    exemptPrincipalIds: string[];
-    /** Role-assignable groups allowed to hold watched roles standing; their members and owners are swept too. Default none. */
-    privilegedGroups?: PrivilegedGroup[];
     /** Tags for the Logic App. */
     tags?: Tags;
 }
@@ -55,7 +44,7 @@ export class ReconcileSweep extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReconcileSweepArgs, opts?: pulumi.ComponentResourceOptions) {
         // Plain values are checked before anything is declared; loading checks the interval.
-        checkReconcilePolicy(policyValues(args));
+        checkReconcilePolicy(reconcilePolicyValues(args, watchedRoleTemplateIds(args)));
         checkedSweepMaxRemovals(args.maxRemovals);
         const definition = loadSweepDefinition(args.intervalMinutes);
         super("pimguard:index:ReconcileSweep", name, {}, opts);
@@ -74,7 +63,7 @@ export class ReconcileSweep extends pulumi.ComponentResource {
                         Object.fromEntries(
                             Object.entries(
                                 sweepWorkflowParameters({
-                                    ...policyValues(args),
+                                    ...reconcilePolicyValues(args, watchedRoleTemplateIds(args)),
                                     sentinelConnection: { connectionId, connectionName, managedApiId },
                                     identityResourceId,
                                     workspaceResourceId,
@@ -93,15 +82,6 @@ export class ReconcileSweep extends pulumi.ComponentResource {
     }
 }
 
-/** The deployment's policy as the reconcile parts read it. */
-function policyValues(args: ReconcileSweepArgs) {
-    return {
-        watchedRoleTemplateIds: args.watchedRoles.map((role) => role.templateId),
-        removalMethod: args.removalMethod ?? "adminRemove",
-        mode: args.mode,
-        revokeSessions: args.revokeSessions,
-        closeIncidents: args.closeIncidents,
-        exemptPrincipalIds: args.exemptPrincipalIds,
-        privilegedGroups: args.privilegedGroups ?? [],
-    };
+function watchedRoleTemplateIds(args: ReconcileSweepArgs): string[] {
+    return args.watchedRoles.map((role) => role.templateId);
 }

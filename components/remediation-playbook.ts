@@ -5,7 +5,23 @@ import { checkReconcilePolicy, loadPlaybookDefinition, PlaybookParameterValues, 
 import { Mode, PrivilegedGroup, RemovalMethod, Tags } from "./config";
 import { sentinelConnectorName } from "./names";
 
-export interface RemediationPlaybookArgs {
+/** What both Logic Apps (the playbook and the sweep) do about standing access: the deployment's policy. */
+export interface ReconcilePolicyArgs {
+    /** `remediate` removes standing access; `reportOnly` changes nothing and only says what it would remove. */
+    mode: Mode;
+    /** `adminRemove` (PIM's remove request, the default) or the opt-in `roleAssignmentDelete`. */
+    removalMethod?: RemovalMethod;
+    /** Revoke a user's sign-in sessions after removing access. */
+    revokeSessions: boolean;
+    /** Close the incident as True Positive when nothing standing is left. */
+    closeIncidents: boolean;
+    /** Object ids never removed (break-glass accounts), whatever an alert says; never honoured for a group. */
+    exemptPrincipalIds: string[];
+    /** Role-assignable groups allowed to hold watched roles standing, whose members and owners must come through PIM for Groups. Default none. */
+    privilegedGroups?: PrivilegedGroup[];
+}
+
+export interface RemediationPlaybookArgs extends ReconcilePolicyArgs {
     /** Resource group of the Logic App and its Sentinel connection: Tier 0. */
     resourceGroupName: pulumi.Input<string>;
     /** Azure region of the Logic App; also picks the regional Sentinel managed API. */
@@ -18,18 +34,6 @@ export interface RemediationPlaybookArgs {
     analyticsRuleIds: pulumi.Input<string>[];
     /** Template ids of the roles enforced; an alert about any other role is refused, whatever the watchlist says. */
     watchedRoleTemplateIds: string[];
-    /** `remediate` removes the assignment; `reportOnly` only comments what it would remove. */
-    mode: Mode;
-    /** `adminRemove` (PIM's remove request, the default) or the opt-in `roleAssignmentDelete`. */
-    removalMethod?: RemovalMethod;
-    /** Revoke a user's sign-in sessions after removing the role. */
-    revokeSessions: boolean;
-    /** Close the incident as True Positive when remediation succeeded. */
-    closeIncidents: boolean;
-    /** Object ids the playbook never removes, whatever the alert says; never honoured for a group. */
-    exemptPrincipalIds: string[];
-    /** Role-assignable groups allowed to hold watched roles standing, whose members and owners must come through PIM for Groups. Default none. */
-    privilegedGroups?: PrivilegedGroup[];
     /** URI of the vault holding the notification secret, e.g. `https://kv-pimguard-ab12cd.vault.azure.net/`. */
     keyVaultUri: pulumi.Input<string>;
     /** Empty: no notification. */
@@ -54,7 +58,7 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
 
     constructor(name: string, args: RemediationPlaybookArgs, opts?: pulumi.ComponentResourceOptions) {
         // The plain policy values are checked before anything is declared.
-        checkReconcilePolicy(policyValues(args));
+        checkReconcilePolicy(reconcilePolicyValues(args, args.watchedRoleTemplateIds));
         super("pimguard:index:RemediationPlaybook", name, {}, opts);
         const managedApiId = pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Web/locations/${args.location}/managedApis/${sentinelConnectorName}`;
 
@@ -80,7 +84,7 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
                     ])
                     .apply(([connectionId, connectionName, apiId, identityResourceId, keyVaultUri, analyticsRuleIds]) =>
                         armParameters({
-                            ...policyValues(args),
+                            ...reconcilePolicyValues(args, args.watchedRoleTemplateIds),
                             sentinelConnection: { connectionId, connectionName, managedApiId: apiId },
                             identityResourceId,
                             analyticsRuleIds,
@@ -124,10 +128,10 @@ export class RemediationPlaybook extends pulumi.ComponentResource {
     }
 }
 
-/** The deployment's policy as the reconcile parts read it. */
-function policyValues(args: RemediationPlaybookArgs) {
+/** The deployment's policy as the reconcile parts read it, defaults applied. */
+export function reconcilePolicyValues(args: ReconcilePolicyArgs, watchedRoleTemplateIds: string[]) {
     return {
-        watchedRoleTemplateIds: args.watchedRoleTemplateIds,
+        watchedRoleTemplateIds,
         removalMethod: args.removalMethod ?? "adminRemove",
         mode: args.mode,
         revokeSessions: args.revokeSessions,
