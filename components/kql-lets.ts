@@ -24,9 +24,10 @@ export function kqlString(value: string): string {
     return JSON.stringify(value);
 }
 
-/** A KQL dynamic array of strings, e.g. `dynamic(["a", "b"])`. */
-export function kqlStringArray(values: readonly string[]): string {
-    return `dynamic([${values.map(kqlString).join(", ")}])`;
+/** A KQL dynamic property bag of string arrays, e.g. `dynamic({"a": ["b", "c"]})`. */
+export function kqlStringArraysByKey(bag: ReadonlyMap<string, readonly string[]>): string {
+    const properties = [...bag].map(([key, values]) => `${kqlString(key)}: [${values.map(kqlString).join(", ")}]`);
+    return `dynamic({${properties.join(", ")}})`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { isoDuration, lateArrivalAllowanceMinutes } from "./analytics-rule-kinds
 import { readAsset } from "./assets";
 import { ConfigError, isGuid } from "./config";
 import { guidInWorkspace } from "./deterministic-guid";
-import { compactKql, kqlMinutes, kqlString, kqlStringArray, setLet } from "./kql-lets";
+import { compactKql, kqlMinutes, kqlString, kqlStringArraysByKey, setLet } from "./kql-lets";
 import { tamperQueryFile } from "./names";
 import { SentinelWorkspace } from "./sentinel-watchlist";
 
@@ -125,12 +125,27 @@ export function tamperQuery(settings: TamperQuerySettings): string {
         ["lookBack", kqlMinutes(tamperLookBackMinutes(settings.auditLogsSilenceMinutes))],
         ["deployerObjectId", kqlString(guidOrEmpty(settings.deployerObjectId))],
         ["playbookIdentityObjectId", kqlString(guidOrEmpty(settings.playbookIdentityObjectId))],
-        ["guardedResourceIds", kqlStringArray([...new Set(settings.guardedResourceIds.map((id) => id.toLowerCase()))])],
+        ["guardedResourcesByScope", kqlStringArraysByKey(guardedResourcesByScope(settings.guardedResourceIds))],
         ["auditLogsSilence", kqlMinutes(settings.auditLogsSilenceMinutes)],
     ];
     const query = lets.reduce((text, [name, value]) => setLet(text, tamperQueryFile, name, value), readAsset("kql", tamperQueryFile));
     // Resource ids are long (up to ~370 characters each): the commented file would not fit.
     return `// pimguard tamper detection: kql/${tamperQueryFile} in the pimguard package, with its comments.\n${compactKql(query)}`;
+}
+
+/**
+ * The ids, lower-cased and each once, grouped by scope: an id up to its last "/providers/", or the
+ * whole id if it has none (a resource group). Ids under one scope (the workspace's Sentinel
+ * resources, the playbook group's resources, the group itself) then spell it once, not each.
+ */
+function guardedResourcesByScope(ids: readonly string[]): Map<string, string[]> {
+    const byScope = new Map<string, string[]>();
+    for (const id of new Set(ids.map((text) => text.toLowerCase()))) {
+        const providers = id.lastIndexOf("/providers/");
+        const scope = providers > 0 ? id.slice(0, providers) : id;
+        byScope.set(scope, [...(byScope.get(scope) ?? []), id.slice(scope.length)]);
+    }
+    return byScope;
 }
 
 function guidOrEmpty(value: string): string {

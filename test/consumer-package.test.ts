@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import type * as Assets from "../components/assets";
+import type * as PlaybookDefinitions from "../components/playbook-definition";
 import type { MockRunResource, MockRunResult } from "../replay/azure/mock-run";
 import {
     compileConsumer,
@@ -67,7 +69,12 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
         });
 
         it("holds the detection query and the playbook definition that the components read at run time", function () {
-            expect(packed.files).to.include.members(["kql/role-assigned-outside-pim.kql", "playbook/workflow.json", "bin/components/playbook-definition.js"]);
+            expect(packed.files).to.include.members([
+                "kql/role-assigned-outside-pim.kql",
+                "playbook/workflow.json",
+                "playbook/sweep.json",
+                "bin/components/playbook-definition.js",
+            ]);
         });
 
         it("leaves out TypeScript sources, replay engines, the bench, tests, the stack program and the examples", function () {
@@ -129,7 +136,7 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
             expect(outsideTheConsumer.map((resource) => resource.urn)).to.deep.equal([]);
         });
 
-        it("reads the detection query and the playbook definition from the installed package", function () {
+        it("reads the detection query and the Logic Apps' definitions from the installed package", function () {
             const installedQuery = fs.readFileSync(path.join(run.pimguardRoot, "kql", "role-assigned-outside-pim.kql"), "utf8");
             const rule = resourcesOfType(run, "azure-native:securityinsights:ScheduledAlertRule").find(
                 (candidate) => candidate.state.displayName === "Directory role assigned outside PIM (pimguard)",
@@ -139,9 +146,13 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
             const queryLines = (query: string) => query.split(/\r?\n/).filter((line) => !scheduleLines.test(line));
             expect(queryLines(rule.state.query as string)).to.deep.equal(queryLines(installedQuery));
 
-            const installedDefinition = JSON.parse(fs.readFileSync(path.join(run.pimguardRoot, "playbook", "workflow.json"), "utf8"));
-            const [workflow] = resourcesOfType(run, "azure-native:logic:Workflow");
-            expect(workflow.state.definition).to.deep.equal(installedDefinition);
+            // workflow.json and sweep.json include shared parts: what is deployed is each file with its
+            // parts resolved, by the installed package's own loader from its own playbook/ folder.
+            const installed = installedDefinitions(run.pimguardRoot);
+            expect(fs.readFileSync(path.join(run.pimguardRoot, "playbook", "workflow.json"), "utf8")).to.contain('"$include"');
+            expect(workflowOf(run, "pimguard:index:RemediationPlaybook").state.definition).to.deep.equal(installed.playbook);
+            // The consumer keeps the default sweep interval: an hour.
+            expect(workflowOf(run, "pimguard:index:ReconcileSweep").state.definition).to.deep.equal(installed.sweep(60));
         });
 
         it("carries the consumer's choices: its role list, break-glass accounts, resource group and existing vault", function () {
@@ -151,7 +162,7 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
             expect(privilegedRoles.map((item) => item.RoleName)).to.include("Exchange Administrator");
             expect(exemptPrincipals.map((item) => item.PrincipalId)).to.include("9a7e4d21-58c3-4f6b-a0d2-7c1e3b5f8a90");
 
-            const [workflow] = resourcesOfType(run, "azure-native:logic:Workflow");
+            const workflow = workflowOf(run, "pimguard:index:RemediationPlaybook");
             expect(workflow.state.resourceGroupName).to.equal("rg-contoso-dev-tier0-security");
             expect(resourcesOfType(run, "azure-native:keyvault:Vault")).to.deep.equal([]);
             const [secret] = resourcesOfType(run, "azure-native:keyvault:Secret");
@@ -162,6 +173,31 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
 
 function resourcesOfType(run: MockRunResult, type: string): MockRunResource[] {
     return run.resources.filter((resource) => resource.type === type);
+}
+
+/** The Logic App declared by the one component of this type (the playbook's, the sweep's). */
+function workflowOf(run: MockRunResult, componentType: string): MockRunResource {
+    const [component, ...others] = resourcesOfType(run, componentType);
+    if (component === undefined || others.length > 0) {
+        throw new Error(`the consumer declared ${others.length + (component ? 1 : 0)} ${componentType}, expected one`);
+    }
+    const workflows = resourcesOfType(run, "azure-native:logic:Workflow").filter((workflow) => workflow.parentUrn === component.urn);
+    if (workflows.length !== 1) {
+        throw new Error(`${componentType} declared ${workflows.length} Logic Apps, expected one`);
+    }
+    return workflows[0];
+}
+
+/**
+ * The definitions as the installed package builds them: its compiled playbook-definition module,
+ * reading the installed package's playbook/ folder (its assets module is checked to resolve there).
+ */
+function installedDefinitions(pimguardRoot: string): { playbook: unknown; sweep: (intervalMinutes: number) => unknown } {
+    const components = path.join(pimguardRoot, "bin", "components");
+    const assets = require(path.join(components, "assets.js")) as typeof Assets;
+    expect(fs.realpathSync(assets.packageRoot())).to.equal(fs.realpathSync(pimguardRoot));
+    const loader = require(path.join(components, "playbook-definition.js")) as typeof PlaybookDefinitions;
+    return { playbook: loader.loadPlaybookDefinition(), sweep: (intervalMinutes) => loader.loadSweepDefinition(intervalMinutes) };
 }
 
 /** The rows of one watchlist: its WatchlistItem resources' key-value pairs. */

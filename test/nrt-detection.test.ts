@@ -9,6 +9,7 @@ import { assertCleanKql } from "../replay/kql/analysis";
 import { CompiledKql, compileKql } from "../replay/kql/replay";
 import { burstStream, directoryRecord, privilegedRolesCsv, sentinelSchedules, singleAlerts } from "../bench/remediation-latency";
 import { DeclaredResource, minimalConfig, runProgram, runStack, StackRun, subscriptionId } from "./support/stack-harness";
+import { tamperGuardedIds } from "./support/tamper-guarded-ids";
 
 const nrtConfig = { ...minimalConfig, "pimguard:detection": "nrt" };
 const workspaceId = `/subscriptions/${subscriptionId}/resourceGroups/rg-sentinel/providers/Microsoft.OperationalInsights/workspaces/law-sentinel`;
@@ -151,7 +152,7 @@ describe("near-real-time detection (pimguard:detection = nrt)", () => {
 
         it("is guarded by the tamper-detection rule", () => {
             const tamper = nrt.named("azure-native:securityinsights:ScheduledAlertRule", "pimguard-tamper-detection");
-            expect(tamper.inputs.query).to.contain(`"${(nrt.outputs.ruleResourceId as string).toLowerCase()}"`);
+            expect(tamperGuardedIds(tamper.inputs.query)).to.include((nrt.outputs.ruleResourceId as string).toLowerCase());
         });
     });
 

@@ -9,6 +9,7 @@ import { TamperDetectionRule, tamperCustomDetailColumns, tamperQuery } from "../
 import { assertCleanKql, azureActivityColumns, KqlColumn, sentinelHealthColumns } from "../replay/kql/analysis";
 import { CompiledKql, compileKql, ResultRow } from "../replay/kql/replay";
 import { DeclaredResource, minimalConfig, runProgram, runStack, StackRun } from "./support/stack-harness";
+import { tamperGuardedIds } from "./support/tamper-guarded-ids";
 
 // The conventions of test/fixtures/azureactivity/README.md: the run happens at 10:05, against
 // the stack the mock tenant deploys (its deployer, identity and resource ids).
@@ -222,9 +223,9 @@ describe("the tamper-detection rule as the stack deploys it", () => {
                 run.single("azure-native:managedidentity:UserAssignedIdentity"),
                 run.single("azure-native:resources:ResourceGroup"),
             ];
-            const line = rule.inputs.query.split("\n").find((text: string) => text.startsWith("let guardedResourceIds = "));
+            const guardedIds = tamperGuardedIds(rule.inputs.query);
             for (const resource of guarded) {
-                expect(line, resource.type).to.contain(`"${resource.id.toLowerCase()}"`);
+                expect(guardedIds, resource.type).to.include(resource.id.toLowerCase());
             }
         });
 
@@ -246,7 +247,7 @@ describe("the tamper-detection query's settings", () => {
 
     it("are one let line each in kql/, which the component rewrites", () => {
         const text = readAsset("kql", tamperQueryFile);
-        for (const name of ["ruleFrequency", "lookBack", "deployerObjectId", "playbookIdentityObjectId", "guardedResourceIds", "auditLogsSilence"]) {
+        for (const name of ["ruleFrequency", "lookBack", "deployerObjectId", "playbookIdentityObjectId", "guardedResourcesByScope", "auditLogsSilence"]) {
             expect(text.match(new RegExp(`^let ${name} = .*;$`, "gm")), name).to.have.length(1);
         }
     });
@@ -258,29 +259,12 @@ describe("the tamper-detection query's settings", () => {
     });
 
     it("compare resource ids in lower case, each once, as the activity log's varying case requires", () => {
-        const query = tamperQuery({ ...base, guardedResourceIds: ["/subscriptions/S/resourceGroups/RG", "/subscriptions/s/resourcegroups/rg"] });
-        expect(query).to.contain('let guardedResourceIds = dynamic(["/subscriptions/s/resourcegroups/rg"]);');
-    });
-
-    it("fit Sentinel's 10,000 characters with the longest names Azure allows, and room for two more resources", () => {
-        const group = "g".repeat(90);
-        const workspace = `/subscriptions/${deployerObjectId}/resourceGroups/${group}/providers/Microsoft.OperationalInsights/workspaces/${"w".repeat(63)}`;
-        const playbookGroup = `/subscriptions/${deployerObjectId}/resourceGroups/${"p".repeat(90)}`;
-        const guardedResourceIds = [
-            `${workspace}/providers/Microsoft.SecurityInsights/alertRules/${deployerObjectId}`,
-            `${workspace}/providers/Microsoft.SecurityInsights/automationRules/${deployerObjectId}`,
-            `${workspace}/providers/Microsoft.SecurityInsights/watchlists/PimGuardPrivilegedRoles`,
-            `${workspace}/providers/Microsoft.SecurityInsights/watchlists/PimGuardExemptPrincipals`,
-            `${playbookGroup}/providers/Microsoft.Logic/workflows/${"l".repeat(80)}`,
-            `${playbookGroup}/providers/Microsoft.Logic/workflows/${"m".repeat(80)}`,
-            `${playbookGroup}/providers/Microsoft.Logic/workflows/${"n".repeat(80)}`,
-            `${playbookGroup}/providers/Microsoft.Web/connections/${"c".repeat(80)}`,
-            `${playbookGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${"i".repeat(128)}`,
-            playbookGroup,
-        ];
-        const query = tamperQuery({ ...base, guardedResourceIds });
-        expect(query.length).to.be.at.most(10_000);
-        expect(assertCleanKql(query, "longest tamper query").diagnostics).to.deep.equal([]);
+        const group = "/subscriptions/S/resourceGroups/RG";
+        const query = tamperQuery({ ...base, guardedResourceIds: [group, group.toLowerCase(), `${group}/providers/Microsoft.Logic/workflows/Playbook`] });
+        expect(tamperGuardedIds(query)).to.deep.equal([
+            "/subscriptions/s/resourcegroups/rg",
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.logic/workflows/playbook",
+        ]);
     });
 
     it("leave the deployer empty when the client config has no object id, so every change alerts", () => {
@@ -295,6 +279,91 @@ describe("the tamper-detection query's settings", () => {
         expect(attempt.error).to.be.instanceOf(ConfigError);
         expect(attempt.error!.message).to.contain("TamperDetectionRuleArgs.auditLogsSilenceMinutes is 5");
         expect(attempt.resources).to.deep.equal([]);
+    });
+});
+
+describe("the tamper-detection query with the longest names Azure allows", () => {
+    // Azure's limits: a resource group's name 90 characters, a Log Analytics workspace's 63, a Logic
+    // App's and an API connection's 80, a user-assigned identity's 128, a key vault's 24.
+    const subscription = "/subscriptions/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    const workspace = `${subscription}/resourceGroups/${"g".repeat(90)}/providers/Microsoft.OperationalInsights/workspaces/${"w".repeat(63)}`;
+    const sentinel = `${workspace}/providers/Microsoft.SecurityInsights`;
+    const playbookGroup = `${subscription}/resourceGroups/${"p".repeat(90)}`;
+    const ruleId = (n: number) => `${n}0000000-0000-4000-8000-000000000000`;
+    /** What PimGuard guards with every option on (privileged groups, the sweep). */
+    const guardedByPimGuard = [
+        `${sentinel}/alertRules/${ruleId(1)}`,
+        `${sentinel}/automationRules/${ruleId(2)}`,
+        `${sentinel}/automationRules/${ruleId(3)}`,
+        `${sentinel}/watchlists/PimGuardPrivilegedRoles`,
+        `${sentinel}/watchlists/PimGuardExemptPrincipals`,
+        `${playbookGroup}/providers/Microsoft.Logic/workflows/${"l".repeat(80)}`,
+        `${playbookGroup}/providers/Microsoft.Web/connections/${"c".repeat(80)}`,
+        `${playbookGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${"i".repeat(128)}`,
+        playbookGroup,
+        `${sentinel}/alertRules/${ruleId(4)}`,
+        `${sentinel}/watchlists/PimGuardPrivilegedGroups`,
+        `${playbookGroup}/providers/Microsoft.Logic/workflows/${"s".repeat(80)}`,
+    ];
+    /** Room for three more, of the longest kinds: one of them in a resource group of its own. */
+    const room = [
+        `${playbookGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${"j".repeat(128)}`,
+        `${playbookGroup}/providers/Microsoft.Logic/workflows/${"m".repeat(80)}`,
+        `${subscription}/resourceGroups/${"v".repeat(90)}/providers/Microsoft.KeyVault/vaults/${"k".repeat(24)}`,
+    ];
+    const guardedResourceIds = [...guardedByPimGuard, ...room];
+    const deployed = tamperQuery({ deployerObjectId, playbookIdentityObjectId, guardedResourceIds, auditLogsSilenceMinutes: 60 });
+
+    /** One run of the query on these AzureActivity and SentinelHealth rows. */
+    function detect(tables: Tables): ResultRow[] {
+        return compileKql(deployed).run({ AuditLogs: [], AzureActivity: [], SentinelHealth: [], ...tables }, { now, watchlists });
+    }
+
+    /** The successful disable of logic-app-disabled-by-user.json, as if made to `id` (the log's ResourceId is upper case). */
+    function changeTo(id: string, index: number): Record<string, unknown> {
+        const [, success] = fixture("azureactivity", "logic-app-disabled-by-user.json");
+        return { ...success, _ResourceId: id, ResourceId: id.toUpperCase(), CorrelationId: `${index}`.padStart(8, "0") + "-2c4b-4f96-8e1a-b7c0d9f2a364" };
+    }
+
+    it("cover as many resources as PimGuard guards with every option on", async () => {
+        const privilegedGroups = [{ id: "7d3c0d2e-1b4f-4a6e-9c8d-2f1e0a9b8c7d", roles: ["Global Administrator"], reason: "Tier 0" }];
+        const everything = await runStack({ ...minimalConfig, "pimguard:privilegedGroups": JSON.stringify(privilegedGroups) });
+        if (everything.error) {
+            throw everything.error;
+        }
+        const rule = everything.named("azure-native:securityinsights:ScheduledAlertRule", "pimguard-tamper-detection");
+        expect(tamperGuardedIds(rule.inputs.query)).to.have.length(guardedByPimGuard.length);
+    });
+
+    it("fit Sentinel's 10,000 characters with all of them and room for three more, and compile cleanly", () => {
+        expect(deployed.length).to.be.at.most(10_000);
+        expect(assertCleanKql(deployed, "longest tamper query").diagnostics).to.deep.equal([]);
+    });
+
+    it("guard exactly those ids, in lower case", () => {
+        expect(tamperGuardedIds(deployed)).to.have.members(guardedResourceIds.map((id) => id.toLowerCase()));
+    });
+
+    it("alert on a change to each of them, or to a watchlist's item, whatever case the activity log writes", () => {
+        const changed = [...guardedResourceIds, `${sentinel}/watchlists/PimGuardExemptPrincipals/watchlistItems/${ruleId(5)}`];
+        const rows = detect({ AzureActivity: changed.map(changeTo) });
+        expect(rows.map((row) => row.Target)).to.have.members(changed.map((id) => id.toLowerCase()));
+    });
+
+    it("raise nothing for the workspace or the resource group the ids are grouped under, nor for a neighbour", () => {
+        const neighbours = [
+            workspace,
+            `${playbookGroup}/providers/Microsoft.Logic/workflows/other`,
+            `${subscription}/resourceGroups/${"p".repeat(89)}`,
+            `${sentinel}/alertRules/${ruleId(6)}`,
+        ];
+        expect(detect({ AzureActivity: neighbours.map(changeTo) })).to.deep.equal([]);
+    });
+
+    it("report a health failure of a guarded rule", () => {
+        const [failure] = fixture("sentinelhealth", "analytics-rule-run-failed.json");
+        const rows = detect({ SentinelHealth: [{ ...failure, SentinelResourceId: guardedByPimGuard[0] }] });
+        expect(rows.map((row) => [row.TamperKind, row.Target])).to.deep.equal([["sentinelHealth", guardedByPimGuard[0].toLowerCase()]]);
     });
 });
 
