@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { graphCallsIn, graphPermissionFor, graphPermissionsRequired } from "../replay/logic-apps/graph-calls";
 import { loadPlaybookDefinition, parsePlaybookDefinition, PlaybookParameterValues, workflowParameters } from "../components/playbook-definition";
 import { maxActionDescriptionLength } from "../replay/logic-apps/definition-checks";
+import { customDetailColumns } from "../components/detection-rule";
+import { groupMembershipCustomDetailColumns } from "../components/group-membership-rule";
 import { listActions, WorkflowAction, WorkflowDefinition } from "../components/workflow-structure";
 import { filteredProperties, loadGraphFacts, methodsAllowedOn, propertiesOf, resolveGraphPath } from "./support/graph-contract";
 import { connectionNamesUsed, functionNamesUsed, referenceProblems, runAfterCycles, runAfterProblems } from "./support/workflow-checks";
@@ -51,6 +53,21 @@ function httpActions(definition: WorkflowDefinition): { name: string; inputs: Re
 const definition = loadPlaybookDefinition();
 
 describe("remediation playbook definition (playbook/workflow.json)", () => {
+    describe("what it reads from alerts", () => {
+        const detailsRead = () => [...JSON.stringify(definition).matchAll(/outputs\('Read_custom_details'\)\?\['(\w+)'\]/g)].map((match) => match[1]!);
+
+        it("reads only custom details one of pimguard's rules writes: the role rule's, or the group-membership rule's", () => {
+            const written = new Set<string>([...customDetailColumns, ...groupMembershipCustomDetailColumns]);
+            expect(detailsRead()).to.include.members(["PrincipalId", "RoleTemplateId", "GroupId", "AccessId"]);
+            expect(detailsRead().filter((name) => !written.has(name))).to.deep.equal([]);
+        });
+
+        it("tells a membership alert by GroupId, which only the group-membership rule writes", () => {
+            expect(groupMembershipCustomDetailColumns).to.include("GroupId");
+            expect(customDetailColumns).to.not.include("GroupId");
+        });
+    });
+
     describe("structure", () => {
         it("has exactly the top-level keys of a workflow definition", () => {
             expect(Object.keys(definition).sort()).to.deep.equal(["$schema", "actions", "contentVersion", "outputs", "parameters", "triggers"].sort());
