@@ -5,6 +5,7 @@ import type * as Assets from "../components/assets";
 import type * as PlaybookDefinitions from "../components/playbook-definition";
 import type { MockRunResource, MockRunResult } from "../replay/azure/mock-run";
 import {
+    cleanUpAndReport,
     compileConsumer,
     copyConsumer,
     installConsumer,
@@ -39,14 +40,7 @@ describe("pimguard as a package, imported by another Pulumi program (examples/co
     });
 
     after(function () {
-        if (workDir !== undefined) {
-            fs.rmSync(workDir, { recursive: true, force: true });
-        }
-        console.log(
-            `    timings: ${Object.entries(timings)
-                .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
-                .join(", ")}`,
-        );
+        cleanUpAndReport(workDir, timings);
     });
 
     describe("the packed tarball", function () {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { makeWorkDir, StepTimings, timed } from "./support/consumer-package";
+import { cleanUpAndReport, makeWorkDir, StepTimings, timed } from "./support/consumer-package";
 import { componentClasses } from "./support/component-sources";
 import { copyCheckout, hostedByPlugin, installAsPlugin } from "./support/plugin-install";
 
@@ -26,14 +26,7 @@ describe("pimguard installed as a component package from git (PulumiPlugin.yaml)
     });
 
     after(function () {
-        if (workDir !== undefined) {
-            fs.rmSync(workDir, { recursive: true, force: true });
-        }
-        console.log(
-            `    timings: ${Object.entries(timings)
-                .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
-                .join(", ")}`,
-        );
+        cleanUpAndReport(workDir, timings);
     });
 
     it("builds itself during npm install: package.json's main module exists after it, and did not before", function () {

@@ -113,6 +113,18 @@ export function makeWorkDir(prefix = "pimguard-consumer-"): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** After a packaging suite: removes its work directory and prints how long each step took. */
+export function cleanUpAndReport(workDir: string | undefined, timings: StepTimings): void {
+    if (workDir !== undefined) {
+        fs.rmSync(workDir, { recursive: true, force: true });
+    }
+    console.log(
+        `    timings: ${Object.entries(timings)
+            .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+            .join(", ")}`,
+    );
+}
+
 export async function timed<T>(timings: StepTimings, step: string, action: () => Promise<T> | T): Promise<T> {
     const started = Date.now();
     try {
